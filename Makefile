@@ -1,0 +1,63 @@
+# The course's commands. `make demo` and `make test` work as the first
+# commands on a fresh machine: each sets up what it needs, once.
+
+SHELL := /bin/bash
+VENV ?= .venv
+BOOTSTRAP_PYTHON ?= python3
+PYTHON := $(VENV)/bin/python
+INSTALLED := $(VENV)/.installed
+DATASET_PACKAGE := dataset-fashion-mnist
+SYSTEM_DATASET := /usr/share/datasets/fashion-mnist/train-images-idx3-ubyte.gz
+PIP := $(PYTHON) -m pip --disable-pip-version-check --quiet
+
+# nbgrader shells out to alembic, which lives in the virtualenv's bin.
+export PATH := $(abspath $(VENV))/bin:$(PATH)
+export TF_CPP_MIN_LOG_LEVEL ?= 2
+
+.PHONY: setup data demo test lab release check-release clean help
+
+help:
+	@echo "make demo           generate the release and autograde example submissions, print scores"
+	@echo "make test           run every test: unit, end-to-end nbgrader, nbval on each notebook"
+	@echo "make lab            open JupyterLab on release/, as a student"
+	@echo "make release        regenerate release/ from source/ (after editing a source notebook)"
+	@echo "make check-release  check that release/ is in sync with source/"
+	@echo "make setup          only set up: virtualenv, requirements, Fashion-MNIST"
+	@echo "make clean          remove build/ (demo work folders); keeps .venv"
+
+setup: $(INSTALLED) data
+
+$(INSTALLED): requirements.txt pyproject.toml
+	@echo "==> Setting up $(VENV) with $$($(BOOTSTRAP_PYTHON) --version)"
+	@test -x $(PYTHON) || $(BOOTSTRAP_PYTHON) -m venv $(VENV)
+	$(PIP) install -r requirements.txt
+	$(PIP) install --no-deps -e .
+	@touch $@
+
+# Fashion-MNIST from Debian's package when apt is there; otherwise Keras downloads it.
+data: $(INSTALLED)
+	@if [ ! -f $(SYSTEM_DATASET) ] && command -v apt-get >/dev/null 2>&1; then \
+	  echo "==> Installing $(DATASET_PACKAGE) with apt-get"; \
+	  if [ "$$(id -u)" = 0 ]; then SUDO=; else SUDO="sudo -n"; fi; \
+	  { $$SUDO apt-get update -qq && DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y -qq $(DATASET_PACKAGE) >/dev/null; } \
+	    || echo "warning: could not install $(DATASET_PACKAGE) (needs root or sudo); Keras will try to download Fashion-MNIST"; \
+	fi
+	@$(PYTHON) -m course.data
+
+demo: setup
+	$(PYTHON) -m autograder demo
+
+test: setup
+	$(PYTHON) -m pytest
+
+lab: setup
+	$(VENV)/bin/jupyter lab --notebook-dir=release $$([ "$$(id -u)" = 0 ] && echo --allow-root)
+
+release: setup
+	$(PYTHON) -m autograder release
+
+check-release: setup
+	$(PYTHON) -m autograder release --check
+
+clean:
+	rm -rf build

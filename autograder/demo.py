@@ -1,0 +1,156 @@
+"""The demo: generate the release, autograde example submissions, print scores.
+
+Everything happens in a work folder (by default `build/demo`), a copy of
+the course, so the instructor's gradebook and submissions are untouched.
+"""
+
+import dataclasses
+import shutil
+import sys
+from pathlib import Path
+
+import nbformat
+from rich.console import Console
+from rich.table import Table
+
+from autograder import examples, nbgrader_course
+
+DEMO_EXAMPLES = ("reference", "blank", "dense1_output")
+DEFAULT_WORK_DIR = Path("build") / "demo"
+# Written into every work folder, so that only folders made here are ever replaced.
+WORK_DIR_MARKER = ".autograder-work-dir"
+
+
+@dataclasses.dataclass(frozen=True)
+class ExampleGrade:
+    """How one example submission was graded.
+
+    Attributes:
+        example: The `ExampleSubmission`.
+        score: Its `NotebookScore` from the gradebook.
+        seconds: How long `nbgrader autograde` took for it.
+    """
+
+    example: examples.ExampleSubmission
+    score: nbgrader_course.NotebookScore
+    seconds: float
+
+    @property
+    def as_expected(self):
+        """Whether exactly the test cells the example should fail lost points."""
+        return self.score.failed == self.example.failing_cells
+
+
+def prepare_work_dir(work_dir):
+    """Removes `work_dir` if an earlier demo made it, so it can be made afresh.
+
+    Raises:
+        FileExistsError: if `work_dir` holds files that the demo did not make;
+            they are left alone.
+    """
+    work_dir = Path(work_dir)
+    if work_dir.exists() and any(work_dir.iterdir()):
+        if not (work_dir / WORK_DIR_MARKER).exists():
+            raise FileExistsError(
+                f"Expected a work folder made by the demo (one holding {WORK_DIR_MARKER}) or none. "
+                f"Received: {work_dir} holds other files, which are kept. Pass --work-dir with another folder."
+            )
+        shutil.rmtree(work_dir)
+    return work_dir
+
+
+def grade_examples(course_root, work_dir, assignment, example_names=None, on_graded=None):
+    """Copies the course to `work_dir`, releases `assignment` and autogrades its examples.
+
+    Args:
+        course_root: The course folder.
+        work_dir: A new or empty folder.
+        assignment: The assignment to grade, for example `"01_loss_curves"`.
+        example_names: Which examples. Defaults to `None`, meaning all of them.
+        on_graded: Called with each `ExampleGrade` as soon as it is graded.
+            Defaults to `None`.
+
+    Returns:
+        A list of `ExampleGrade`, in the order graded.
+    """
+    nbgrader_course.copy_course(course_root, work_dir)
+    (Path(work_dir) / WORK_DIR_MARKER).touch()
+    nbgrader_course.generate_assignment(work_dir, assignment)
+    (source_path,) = nbgrader_course.notebooks(work_dir, assignment)
+    (release_path,) = nbgrader_course.notebooks(work_dir, assignment, "release")
+    source = nbformat.read(source_path, as_version=4)
+    release = nbformat.read(release_path, as_version=4)
+    grades = []
+    for example in examples.examples_for(assignment, example_names):
+        notebook = examples.build_submission(example, source, release)
+        nbgrader_course.submit(work_dir, assignment, example.name, notebook)
+        seconds = nbgrader_course.autograde(work_dir, assignment, example.name)
+        (score,) = nbgrader_course.read_scores(work_dir, assignment, example.name)
+        grade = ExampleGrade(example, score, seconds)
+        grades.append(grade)
+        if on_graded:
+            on_graded(grade)
+    return grades
+
+
+def score_table(grades):
+    """Returns a rich `Table`: per example, its score, what lost points, and time."""
+    table = Table(title="Autograded example submissions", show_lines=True)
+    table.add_column("assignment / submission")
+    table.add_column("auto score", justify="right")
+    table.add_column("by hand")
+    table.add_column("lost points in")
+    table.add_column("as expected")
+    table.add_column("seconds", justify="right")
+    for grade in grades:
+        manual = [cell for cell in grade.score.cells if not cell.autograded]
+        pending = sum(cell.max_score for cell in manual if cell.needs_manual_grade)
+        manual_score = sum(cell.score for cell in manual)
+        table.add_row(
+            f"{grade.score.assignment} / [bold]{grade.example.name}[/bold]\n[dim]{grade.example.description}[/dim]",
+            f"{grade.score.auto_score:g} / {grade.score.auto_max_score:g}",
+            f"{pending:g} pts to grade" if pending else f"{manual_score:g} / {sum(cell.max_score for cell in manual):g}",
+            "\n".join(sorted(grade.score.failed)) or "-",
+            "yes" if grade.as_expected else "[bold red]NO[/bold red]",
+            f"{grade.seconds:.0f}",
+        )
+    return table
+
+
+def run_demo(course_root=".", work_dir=DEFAULT_WORK_DIR, assignments=None, example_names=DEMO_EXAMPLES, console=None):
+    """Runs the demo and prints the score table.
+
+    Args:
+        course_root: The course folder. Defaults to the current folder.
+        work_dir: Where to grade. Defaults to `build/demo`, replaced on each run.
+        assignments: Assignments to grade. Defaults to `None`, meaning every
+            assignment that has example submissions.
+        example_names: Which examples to grade. Defaults to the reference
+            solution, a blank notebook and a wrong one; `None` means all.
+        console: A rich `Console`. Defaults to a new one on standard output.
+
+    Returns:
+        The list of `ExampleGrade`.
+    """
+    if console is None:
+        # Wide enough for the table when printing to a log rather than a terminal.
+        console = Console() if sys.stdout.isatty() else Console(width=130)
+    course_root = nbgrader_course.course_root_of(course_root)
+    if assignments is None:
+        assignments = [name for name in nbgrader_course.assignments(course_root) if name in examples.EXAMPLES]
+    for assignment in assignments:
+        examples.examples_for(assignment, example_names)  # Unknown names fail before any work.
+    grades = []
+    for assignment in assignments:
+        assignment_dir = prepare_work_dir(Path(work_dir) / assignment)
+        console.print(f"[bold]{assignment}[/bold]: generating the release and autograding in {assignment_dir}")
+
+        def report(grade):
+            console.print(
+                f"  graded {grade.example.name}: {grade.score.auto_score:g} / "
+                f"{grade.score.auto_max_score:g} in {grade.seconds:.0f} s"
+            )
+
+        grades += grade_examples(course_root, assignment_dir, assignment, example_names, on_graded=report)
+    console.print(score_table(grades))
+    return grades

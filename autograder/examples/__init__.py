@@ -1,0 +1,75 @@
+"""Example submissions for each assignment, graded by the demo and the tests.
+
+An example is written as a student would hand it in: the release notebook
+with the answer cells filled in. Answers it does not list are the reference
+answers (the source notebook's solutions without their markers), so each
+wrong example differs from a perfect one only where its mistake is.
+"""
+
+import re
+
+import nbformat
+
+from autograder.examples import loss_curves
+from autograder.examples.submission import ANSWERS, BLANK, SOURCE, ExampleSubmission
+
+__all__ = ["ANSWERS", "BLANK", "SOURCE", "EXAMPLES", "ExampleSubmission", "build_submission", "examples_for"]
+
+EXAMPLES = {"01_loss_curves": loss_curves.EXAMPLES}
+
+_MARKER = re.compile(r"^[ \t]*### (BEGIN|END) SOLUTION[ \t]*\n?", re.MULTILINE)
+
+
+def examples_for(assignment, names=None):
+    """Returns the examples of `assignment`, all or those named in `names`.
+
+    Raises:
+        KeyError: if the assignment has no examples or a name is unknown.
+    """
+    if assignment not in EXAMPLES:
+        raise KeyError(f"No example submissions for {assignment!r}. Assignments with examples: {sorted(EXAMPLES)}")
+    examples = EXAMPLES[assignment]
+    if names is None:
+        return list(examples)
+    known = {example.name: example for example in examples}
+    unknown = [name for name in names if name not in known]
+    if unknown:
+        raise KeyError(f"Unknown example(s) {unknown} for {assignment!r}. Known: {sorted(known)}")
+    return [known[name] for name in names]
+
+
+def reference_answers(source_notebook):
+    """Returns each solution cell's reference answer, markers removed, by grade id."""
+    return {
+        cell.metadata.nbgrader["grade_id"]: _MARKER.sub("", cell.source)
+        for cell in source_notebook.cells
+        if cell.metadata.get("nbgrader", {}).get("solution")
+    }
+
+
+def build_submission(example, source_notebook, release_notebook):
+    """Returns the notebook `example` hands in.
+
+    Args:
+        example: An `ExampleSubmission`.
+        source_notebook: The instructor's notebook (a NotebookNode).
+        release_notebook: The student's notebook generated from it.
+
+    Raises:
+        KeyError: if `example.answers` names a cell that is not an answer cell.
+    """
+    if example.kind == SOURCE:
+        return nbformat.from_dict(source_notebook)
+    submission = nbformat.from_dict(release_notebook)
+    if example.kind == BLANK:
+        return submission
+    answers = reference_answers(source_notebook)
+    unknown = set(example.answers) - set(answers)
+    if unknown:
+        raise KeyError(f"Example {example.name!r} answers cells that are not answer cells: {sorted(unknown)}. Answer cells: {sorted(answers)}")
+    answers.update(example.answers)
+    for cell in submission.cells:
+        grade_id = cell.metadata.get("nbgrader", {}).get("grade_id")
+        if cell.metadata.get("nbgrader", {}).get("solution"):
+            cell.source = answers[grade_id]
+    return submission

@@ -1,0 +1,123 @@
+"""Example submissions for chapter 01, loss curves."""
+
+from textwrap import dedent
+
+from autograder.examples.submission import ExampleSubmission
+
+ALL_TESTS = frozenset(
+    {
+        "model_fn_shapes",
+        "model_fn_structure",
+        "train_model_history",
+        "trained_model_accuracy",
+        "loss_plot",
+        "best_epoch_cases",
+        "shows_overfitting_cases",
+    }
+)
+
+
+def _example(name, description, kind="answers", answers=None, failing_cells=()):
+    answers = {grade_id: dedent(code).strip() + "\n" for grade_id, code in (answers or {}).items()}
+    return ExampleSubmission(name, description, kind, answers, frozenset(failing_cells))
+
+
+EXAMPLES = [
+    _example("reference", "the instructor's source notebook", kind="source"),
+    _example("blank", "the release notebook, nothing answered", kind="blank", failing_cells=ALL_TESTS),
+    _example(
+        "dense1_output",
+        "model_fn ends in Dense(1): one output instead of 10, so training fails too",
+        answers={
+            "model_fn": '''
+                def model_fn(a_layer=None):
+                    model = keras.Sequential([keras.Input(shape=(28, 28)), keras.layers.Flatten()])
+                    model.add(keras.layers.Dense(100, activation="relu"))
+                    if a_layer is not None:
+                        model.add(a_layer)
+                    model.add(keras.layers.Dense(1, activation="softmax"))
+                    return model
+            ''',
+        },
+        failing_cells={"model_fn_shapes", "model_fn_structure", "train_model_history", "trained_model_accuracy"},
+    ),
+    _example(
+        "zero_based_best_epoch",
+        "best_epoch counts epochs from 0",
+        answers={
+            "best_epoch": '''
+                def best_epoch(history):
+                    return int(np.argmin(history.history["val_loss"]))
+            ''',
+        },
+        failing_cells={"best_epoch_cases"},
+    ),
+    _example(
+        "forged_history",
+        "train_model does not train and returns a History with made-up numbers",
+        answers={
+            "train_model": '''
+                def train_model(model, x_train, y_train, x_val, y_val, num_epochs, callbacks=None):
+                    model.compile(optimizer="adam", loss="sparse_categorical_crossentropy", metrics=["accuracy"])
+                    history = keras.callbacks.History()
+                    history.set_model(model)
+                    history.epoch = list(range(num_epochs))
+                    history.history = {
+                        "loss": [0.1] * num_epochs,
+                        "accuracy": [0.99] * num_epochs,
+                        "val_loss": [0.1] * num_epochs,
+                        "val_accuracy": [0.99] * num_epochs,
+                    }
+                    return history
+            ''',
+        },
+        failing_cells={"trained_model_accuracy"},
+    ),
+    _example(
+        "functional_api",
+        "right, written differently: functional API, RMSprop, batch size 64, own plot style",
+        answers={
+            "model_fn": '''
+                def model_fn(a_layer=None):
+                    inputs = keras.Input(shape=(28, 28))
+                    x = keras.layers.Flatten()(inputs)
+                    x = keras.layers.Dense(100, activation="relu")(x)
+                    if a_layer:
+                        x = a_layer(x)
+                    outputs = keras.layers.Dense(10, activation="softmax")(x)
+                    return keras.Model(inputs, outputs)
+            ''',
+            "train_model": '''
+                def train_model(model, x_train, y_train, x_val, y_val, num_epochs, callbacks=None):
+                    model.compile(
+                        optimizer=keras.optimizers.RMSprop(learning_rate=0.001),
+                        loss=keras.losses.SparseCategoricalCrossentropy(),
+                        metrics=[keras.metrics.SparseCategoricalAccuracy(name="accuracy")],
+                    )
+                    return model.fit(x_train, y_train, epochs=num_epochs, batch_size=64,
+                                     validation_data=(x_val, y_val), callbacks=callbacks, verbose=0)
+            ''',
+            "plot_loss": '''
+                def plot_loss(history):
+                    ax = plt.figure().gca()
+                    for key, name in [("loss", "train"), ("val_loss", "validation")]:
+                        ax.plot(history.history[key], label=name)
+                    ax.set(xlabel="Epoch (from 0)", ylabel="Cross-entropy", title="Loss")
+                    ax.legend(loc="upper right")
+                    return ax
+            ''',
+            "best_epoch": '''
+                def best_epoch(history):
+                    val_loss = history.history["val_loss"]
+                    return val_loss.index(min(val_loss)) + 1
+            ''',
+            "shows_overfitting": '''
+                def shows_overfitting(history, patience=2):
+                    val_loss = history.history["val_loss"]
+                    loss = history.history["loss"]
+                    best = val_loss.index(min(val_loss))
+                    return len(val_loss) - best > patience and loss[-1] < loss[best]
+            ''',
+        },
+    ),
+]

@@ -1,0 +1,226 @@
+"""Running real nbgrader on a course folder, and reading the gradebook.
+
+The demo, the release check and the tests grade in a *copy* of the course
+(`copy_course`), never in the instructor's own folder: nbgrader refuses to
+regenerate an assignment once its gradebook holds submissions, and an
+instructor's gradebook and submissions must never be touched by a demo.
+"""
+
+import dataclasses
+import os
+import shutil
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import nbformat
+
+COURSE_FILES = ("nbgrader_config.py", "source")
+IGNORED = shutil.ignore_patterns(".ipynb_checkpoints", "__pycache__", "*.pyc")
+
+
+class NbgraderError(RuntimeError):
+    """Raised when an nbgrader command fails; the message holds its output."""
+
+
+@dataclasses.dataclass(frozen=True)
+class CellScore:
+    """One grade cell of a graded notebook.
+
+    Attributes:
+        grade_id: The cell's nbgrader id, for example `"model_fn_shapes"`.
+        score: Points given (0 for a manually graded cell not yet graded).
+        max_score: Points the cell is worth.
+        autograded: Whether it is a test cell that nbgrader scores, rather
+            than an answer an instructor grades by hand.
+        needs_manual_grade: Whether an instructor still has to grade it.
+    """
+
+    grade_id: str
+    score: float
+    max_score: float
+    autograded: bool
+    needs_manual_grade: bool
+
+
+@dataclasses.dataclass(frozen=True)
+class NotebookScore:
+    """The scores nbgrader recorded for one student's notebook."""
+
+    student: str
+    assignment: str
+    notebook: str
+    cells: tuple
+
+    @property
+    def auto_cells(self):
+        """The test cells, which nbgrader scores itself."""
+        return tuple(cell for cell in self.cells if cell.autograded)
+
+    @property
+    def auto_score(self):
+        return sum(cell.score for cell in self.auto_cells)
+
+    @property
+    def auto_max_score(self):
+        return sum(cell.max_score for cell in self.auto_cells)
+
+    @property
+    def failed(self):
+        """Grade ids of test cells that lost points."""
+        return frozenset(cell.grade_id for cell in self.auto_cells if cell.score < cell.max_score)
+
+
+def course_root_of(path="."):
+    """Returns the course root containing `path`: the folder with `nbgrader_config.py`.
+
+    Raises:
+        FileNotFoundError: if neither `path` nor a parent holds one.
+    """
+    start = Path(path).resolve()
+    for folder in (start, *start.parents):
+        if (folder / "nbgrader_config.py").is_file() and (folder / "source").is_dir():
+            return folder
+    raise FileNotFoundError(
+        "Expected a course folder holding nbgrader_config.py and source/. "
+        f"Received: {start} and its parents hold none. Run this from the course repository."
+    )
+
+
+def assignments(course_root):
+    """Returns the names of the assignments in `course_root/source`, sorted."""
+    source = Path(course_root) / "source"
+    return sorted(folder.name for folder in source.iterdir() if folder.is_dir() and any(folder.glob("*.ipynb")))
+
+
+def notebooks(course_root, assignment, folder="source"):
+    """Returns the notebook paths of `assignment` under `folder`, sorted."""
+    return sorted((Path(course_root) / folder / assignment).glob("*.ipynb"))
+
+
+def copy_course(course_root, destination):
+    """Copies what nbgrader needs to grade (config and `source/`) to `destination`.
+
+    Args:
+        course_root: The course folder to copy from.
+        destination: A folder that does not exist yet or is empty.
+
+    Returns:
+        `destination` as a `Path`.
+
+    Raises:
+        FileExistsError: if `destination` holds anything, which is never
+            overwritten.
+    """
+    destination = Path(destination)
+    if destination.exists() and any(destination.iterdir()):
+        raise FileExistsError(
+            f"Expected an empty or new folder to copy the course into. Received: {destination}, "
+            "which holds files. Choose another folder or remove it yourself."
+        )
+    destination.mkdir(parents=True, exist_ok=True)
+    for name in COURSE_FILES:
+        origin = Path(course_root) / name
+        if origin.is_dir():
+            shutil.copytree(origin, destination / name, ignore=IGNORED)
+        else:
+            shutil.copy2(origin, destination / name)
+    return destination
+
+
+def nbgrader_environment():
+    """Returns the environment nbgrader runs in: this Python's `bin` first on PATH,
+    since nbgrader shells out to `alembic` when it creates a gradebook."""
+    environment = dict(os.environ)
+    bin_dir = str(Path(sys.executable).parent)
+    environment["PATH"] = os.pathsep.join([bin_dir, environment.get("PATH", "")])
+    return environment
+
+
+def run_nbgrader(course_root, *args):
+    """Runs `nbgrader *args` in `course_root` with this Python.
+
+    Returns:
+        The `subprocess.CompletedProcess`, output captured as text.
+
+    Raises:
+        NbgraderError: if nbgrader exits with an error; the message ends with
+            the last lines of its output.
+    """
+    command = [sys.executable, "-m", "nbgrader", *args]
+    completed = subprocess.run(
+        command,
+        cwd=course_root,
+        env=nbgrader_environment(),
+        capture_output=True,
+        text=True,
+        stdin=subprocess.DEVNULL,
+    )
+    if completed.returncode != 0:
+        tail = "\n".join((completed.stdout + completed.stderr).splitlines()[-30:])
+        raise NbgraderError(f"`nbgrader {' '.join(args)}` failed in {course_root} (exit {completed.returncode}):\n{tail}")
+    return completed
+
+
+def generate_assignment(course_root, assignment):
+    """Writes `release/<assignment>/` and records the assignment in the gradebook."""
+    return run_nbgrader(course_root, "generate_assignment", assignment, "--force")
+
+
+def submit(course_root, assignment, student, notebook):
+    """Places `notebook` (a NotebookNode) as `student`'s submission of `assignment`.
+
+    The file name is the name of the assignment's (first) source notebook.
+
+    Returns:
+        The path written.
+
+    Raises:
+        FileExistsError: if that student already has a submission there.
+    """
+    (source_notebook,) = notebooks(course_root, assignment)[:1]
+    folder = Path(course_root) / "submitted" / student / assignment
+    path = folder / source_notebook.name
+    if path.exists():
+        raise FileExistsError(f"Expected no submission yet. Received: {path} exists and is kept.")
+    folder.mkdir(parents=True, exist_ok=True)
+    nbformat.write(notebook, path)
+    return path
+
+
+def autograde(course_root, assignment, student):
+    """Autogrades one student's submission with real `nbgrader autograde`.
+
+    Returns:
+        The seconds it took.
+    """
+    start = time.perf_counter()
+    run_nbgrader(course_root, "autograde", assignment, "--student", student, "--force")
+    return time.perf_counter() - start
+
+
+def read_scores(course_root, assignment, student):
+    """Reads `student`'s per-cell scores for `assignment` from the gradebook.
+
+    Returns:
+        A list with one `NotebookScore` per notebook of the assignment.
+    """
+    from nbgrader.api import Gradebook
+
+    scores = []
+    with Gradebook(f"sqlite:///{Path(course_root) / 'gradebook.db'}") as gradebook:
+        for path in notebooks(course_root, assignment):
+            submitted = gradebook.find_submission_notebook(path.stem, assignment, student)
+            cells = tuple(
+                CellScore(
+                    grade_id=grade.name,
+                    score=float(grade.score or 0.0),
+                    max_score=float(grade.max_score),
+                    autograded=grade.cell.cell_type == "code",
+                    needs_manual_grade=bool(grade.needs_manual_grade),
+                )
+                for grade in submitted.grades
+            )
+            scores.append(NotebookScore(student, assignment, path.stem, cells))
+    return scores

@@ -1,0 +1,99 @@
+"""What the grader measures itself: a model's loss and accuracy on its data.
+
+The numbers come from the grader's own copy of Fashion-MNIST
+(`course.data.load_splits()`) and the model's predictions, never from the
+student's variables, History or compiled loss, so they cannot be forged by
+editing those.
+"""
+
+import dataclasses
+import warnings
+
+import numpy as np
+
+from course import data
+
+SPLITS = ("validation", "held_out")
+# Keras clips probabilities by the same epsilon before taking the log.
+EPSILON = 1e-7
+
+
+@dataclasses.dataclass(frozen=True)
+class Measurement:
+    """A model's performance on one of the grader's splits.
+
+    Attributes:
+        split: `"validation"` (the 12,000 images every notebook validates
+            on) or `"held_out"` (the official 10,000 test images).
+        num_samples: How many images were predicted.
+        loss: Mean sparse categorical cross-entropy, computed by the grader.
+        accuracy: Fraction of images whose highest-scoring class is right.
+    """
+
+    split: str
+    num_samples: int
+    loss: float
+    accuracy: float
+
+
+def grading_data(split="validation"):
+    """Returns the grader's `(images, labels)` for `split`.
+
+    Args:
+        split: `"validation"` or `"held_out"`. Defaults to `"validation"`.
+
+    Raises:
+        ValueError: for any other split name.
+    """
+    splits = data.load_splits()
+    if split == "validation":
+        return splits.x_val, splits.y_val
+    if split == "held_out":
+        return splits.x_test, splits.y_test
+    raise ValueError(f"`split` must be one of {SPLITS}. Received: split={split!r}")
+
+
+def measure(model, split="validation", batch_size=1024):
+    """Measures `model`'s loss and accuracy on the grader's own images.
+
+    Outputs that are not probabilities (rows that are negative or do not sum
+    to 1) are treated as logits and passed through a softmax first.
+
+    Args:
+        model: A Keras model mapping `(n, 28, 28)` images to `(n, 10)` scores.
+        split: Which of the grader's splits to use. Defaults to `"validation"`.
+        batch_size: Images per prediction batch. Defaults to 1024.
+
+    Returns:
+        A `Measurement`.
+
+    Raises:
+        ValueError: if the model's outputs do not have one row of 10 scores
+            per image.
+    """
+    images, labels = grading_data(split)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        outputs = np.asarray(model.predict(images, batch_size=batch_size, verbose=0), dtype=np.float64)
+    expected_shape = (len(labels), data.NUM_CLASSES)
+    if outputs.shape != expected_shape:
+        raise ValueError(
+            f"The model must output one row of {data.NUM_CLASSES} class scores per image, "
+            f"shape {expected_shape} for the grader's {split} images. Received: {outputs.shape}. "
+            f"End the model with `Dense({data.NUM_CLASSES}, activation='softmax')`."
+        )
+    probabilities = outputs if _are_probabilities(outputs) else _softmax(outputs)
+    picked = probabilities[np.arange(len(labels)), labels]
+    loss = float(-np.mean(np.log(np.clip(picked, EPSILON, 1.0))))
+    accuracy = float(np.mean(np.argmax(outputs, axis=1) == labels))
+    return Measurement(split=split, num_samples=len(labels), loss=loss, accuracy=accuracy)
+
+
+def _are_probabilities(outputs):
+    return bool(np.all(outputs >= 0) and np.allclose(outputs.sum(axis=1), 1.0, atol=1e-3))
+
+
+def _softmax(logits):
+    shifted = logits - logits.max(axis=1, keepdims=True)
+    exponentials = np.exp(shifted)
+    return exponentials / exponentials.sum(axis=1, keepdims=True)

@@ -1,0 +1,59 @@
+"""Check results as plain data, and turning failed ones into an error."""
+
+import dataclasses
+
+
+@dataclasses.dataclass(frozen=True)
+class CheckResult:
+    """The outcome of one check.
+
+    Attributes:
+        name: What was checked, for example `"output_shape"`.
+        passed: Whether the check passed.
+        message: For a failure: what was expected, what was found and the
+            likely fix. For a pass: what was confirmed.
+    """
+
+    name: str
+    passed: bool
+    message: str
+
+    def __str__(self):
+        return f"{'passed' if self.passed else 'FAILED'} {self.name}: {self.message}"
+
+
+class CheckFailed(AssertionError):
+    """Raised by `require` when at least one check failed.
+
+    It subclasses `AssertionError` so that nbgrader counts it as a failed
+    test. `results` holds every result given to `require`.
+    """
+
+    def __init__(self, results):
+        self.results = list(results)
+        failed = [result for result in self.results if not result.passed]
+        super().__init__("\n".join(str(result) for result in failed))
+
+
+def require(*results):
+    """Prints each passed check and raises if any check failed.
+
+    Args:
+        *results: `CheckResult`s.
+
+    Raises:
+        CheckFailed: if any result did not pass; its message lists every
+            failed check with its explanation.
+        TypeError: if something other than a `CheckResult` is passed.
+    """
+    for result in results:
+        if not isinstance(result, CheckResult):
+            raise TypeError(
+                "`require` takes the results of `autograder.checks` functions. "
+                f"Received: {type(result).__name__}"
+            )
+    for result in results:
+        if result.passed:
+            print(result)
+    if not all(result.passed for result in results):
+        raise CheckFailed(results)

@@ -1,0 +1,141 @@
+"""Plots the chapters share: training curves, a live training plot, images."""
+
+import keras
+import matplotlib.pyplot as plt
+
+from course import data, histories
+
+TRAIN_STYLE = {"linestyle": "-", "marker": "o", "markersize": 3}
+VALIDATION_STYLE = {"linestyle": ":", "marker": "o", "markersize": 3}
+
+
+def plot_history(history, metrics=None, title=None):
+    """Plots each metric per epoch, training solid and validation dotted.
+
+    Args:
+        history: The History returned by `model.fit()`, or its `history` dict.
+        metrics: Names of the training metrics to plot, one panel each, for
+            example `("loss", "accuracy")`. Their `val_` counterparts are
+            drawn in the same panel when recorded. Defaults to `None`,
+            meaning every training metric in `history`, loss first.
+        title: Figure title. Defaults to `None` (no title).
+
+    Returns:
+        The matplotlib `Figure`.
+
+    Raises:
+        KeyError: if a metric asked for was not recorded.
+    """
+    recorded = histories.as_history_dict(history)
+    if metrics is None:
+        metrics = sorted((name for name in recorded if not name.startswith("val_")), key=lambda name: name != "loss")
+    histories.require_metrics(recorded, metrics)
+    figure, axes = plt.subplots(1, len(metrics), figsize=(5 * len(metrics), 3.5), squeeze=False)
+    for ax, metric in zip(axes[0], metrics):
+        epochs = range(1, len(recorded[metric]) + 1)
+        ax.plot(epochs, recorded[metric], label=f"training {metric}", **TRAIN_STYLE)
+        if f"val_{metric}" in recorded:
+            ax.plot(epochs, recorded[f"val_{metric}"], label=f"validation {metric}", **VALIDATION_STYLE)
+        ax.set_xlabel("epoch")
+        ax.set_ylabel(metric)
+        ax.grid(True, alpha=0.3)
+        ax.legend()
+    if title:
+        figure.suptitle(title)
+    figure.tight_layout()
+    return figure
+
+
+def compare_histories(runs, metric="val_loss", title=None):
+    """Plots one metric of several training runs on one set of axes.
+
+    Args:
+        runs: A dict mapping a run's label to its History (or history dict).
+        metric: The metric to compare. Defaults to `"val_loss"`.
+        title: Axes title. Defaults to `None` (no title).
+
+    Returns:
+        The matplotlib `Axes`.
+
+    Raises:
+        KeyError: if a run did not record `metric`.
+    """
+    figure, ax = plt.subplots(figsize=(6, 3.5))
+    for label, history in runs.items():
+        (values,) = histories.require_metrics(history, [metric])
+        ax.plot(range(1, len(values) + 1), values, marker="o", markersize=3, label=label)
+    ax.set_xlabel("epoch")
+    ax.set_ylabel(metric)
+    ax.grid(True, alpha=0.3)
+    ax.legend()
+    if title:
+        ax.set_title(title)
+    figure.tight_layout()
+    return ax
+
+
+def show_images(images, labels, class_names=data.CLASS_NAMES, num_images=10):
+    """Shows the first `num_images` images in a row, each titled with its class.
+
+    Args:
+        images: Array of shape `(n, height, width)`.
+        labels: Integer labels, one per image.
+        class_names: Name of each class, indexed by label. Defaults to the
+            Fashion-MNIST class names.
+        num_images: How many images to show. Defaults to 10.
+
+    Returns:
+        The matplotlib `Figure`.
+    """
+    num_images = min(num_images, len(images))
+    figure, axes = plt.subplots(1, num_images, figsize=(1.4 * num_images, 1.8), squeeze=False)
+    for ax, image, label in zip(axes[0], images, labels):
+        ax.imshow(image, cmap="gray_r")
+        ax.set_title(class_names[int(label)], fontsize=8)
+        ax.axis("off")
+    figure.tight_layout()
+    return figure
+
+
+class LivePlot(keras.callbacks.Callback):
+    """A callback that redraws the training curves as each epoch ends.
+
+    Like the training-progress window in MATLAB: one panel per metric,
+    training solid, validation dotted, updated in place in the notebook.
+    Outside a notebook it only records the metrics, in `logged`.
+
+    Args:
+        metrics: Training metrics to plot, for example `("loss", "accuracy")`.
+            Defaults to `None`, meaning every training metric Keras reports.
+
+    Example:
+
+    >>> model.fit(x_train, y_train, validation_data=(x_val, y_val),
+    ...           epochs=10, callbacks=[plots.LivePlot()])
+    """
+
+    def __init__(self, metrics=None):
+        super().__init__()
+        self.metrics = metrics
+        self.logged = {}
+        self._display = None
+
+    def on_train_begin(self, logs=None):
+        self.logged = {}
+        self._display = None
+
+    def on_epoch_end(self, epoch, logs=None):
+        import IPython
+        from IPython.display import display
+
+        for name, value in (logs or {}).items():
+            self.logged.setdefault(name, []).append(float(value))
+        if IPython.get_ipython() is None:
+            return
+        figure = plot_history(self.logged, metrics=self.metrics, title=f"after epoch {epoch + 1}")
+        if self._display is None:
+            self._display = display(figure, display_id=True)
+        else:
+            self._display.update(figure)
+        # Closed so that the notebook does not draw it a second time.
+        plt.close(figure)

@@ -1,0 +1,58 @@
+"""nbgrader settings for this course. The repository root is the course root.
+
+Run nbgrader from this folder, for example `nbgrader generate_assignment
+01_loss_curves`. The settings below fix what plain nbgrader gets wrong for
+a course that trains Keras models.
+"""
+
+import os
+
+# TensorFlow writes log lines to stderr on import and first use, and nbgrader
+# scores a test cell that writes to stderr as failed. Kernels started by
+# nbgrader inherit this environment; IgnorePattern below catches the rest.
+os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
+
+c = get_config()  # noqa: F821 (injected by traitlets when it loads this file)
+
+c.CourseDirectory.course_id = "keras-training"
+
+# Never copied into releases or submissions: editor checkpoints, caches, and
+# the models and checkpoints notebooks save.
+c.CourseDirectory.ignore = [
+    ".ipynb_checkpoints",
+    "*.pyc",
+    "__pycache__",
+    "feedback",
+    "*.keras",
+    "*.h5",
+    "checkpoints",
+]
+
+# What students see in place of a solution.
+c.ClearSolutions.code_stub = {"python": "# YOUR CODE HERE\nraise NotImplementedError()"}
+c.ClearSolutions.text_stub = "YOUR ANSWER HERE"
+
+# nbgrader's default of 30 s per cell interrupts any real fit().
+c.Execute.timeout = 600
+
+# Drop stderr output that is only TensorFlow or Keras logging, so that it
+# cannot turn a passing test cell into a failed one. Exceptions are separate
+# outputs and are never dropped.
+c.IgnorePattern.enabled = True
+c.IgnorePattern.pattern = "|".join(
+    [
+        r"^[IWE]\d{4} [\d:.]+\s+\d+ \S+:\d+\]",  # TensorFlow C++ log lines
+        r"All log messages before absl::InitializeLog",
+        r"oneDNN custom operations are on",
+        r"This TensorFlow binary is optimized",
+        r"Unable to register cu(DNN|FFT|BLAS) factory",
+        r"(keras|tensorflow)/\S+\.py:\d+: \w*Warning:",  # Python warnings raised inside Keras or TF
+    ]
+)
+
+# A grade cell a student deleted is put back and scored, instead of leaving
+# the submission waiting for manual grading forever.
+c.OverwriteCells.add_missing_cells = True
+
+# Autograde creates the student in the gradebook if needed.
+c.Autograde.create_student = True

@@ -1,0 +1,81 @@
+"""Every source notebook runs top to bottom under nbval, in time, with its checked outputs.
+
+Notebooks are committed without outputs, so the outputs nbval checks (in
+cells tagged `nbval-check-output`) are kept here and put into a scratch copy
+of the notebook before nbval runs it.
+"""
+
+import subprocess
+import sys
+import time
+
+import nbformat
+import pytest
+
+from autograder import nbgrader_course
+
+CHECK_TAG = "nbval-check-output"
+TIME_LIMIT_SECONDS = {"01_loss_curves": 120}
+CHECKED_OUTPUTS = {
+    "01_loss_curves/loss_curves.ipynb": {
+        "data-shapes": (
+            "training:   (48000, 28, 28) (48000,)\n"
+            "validation: (12000, 28, 28) (12000,)\n"
+            "test:       (10000, 28, 28) (10000,)\n"
+        ),
+        "history-without-validation": "History\n['accuracy', 'loss']\n[0, 1]\n",
+    },
+}
+
+
+def with_checked_outputs(notebook, expected_outputs):
+    """Returns a copy of `notebook` whose tagged cells hold their expected stdout."""
+    notebook = nbformat.from_dict(notebook)
+    tagged = {cell.id for cell in notebook.cells if CHECK_TAG in cell.metadata.get("tags", [])}
+    assert tagged == set(expected_outputs), (
+        f"cells tagged {CHECK_TAG} {sorted(tagged)} must match the outputs kept here {sorted(expected_outputs)}"
+    )
+    for cell in notebook.cells:
+        if cell.id in expected_outputs:
+            cell.outputs = [nbformat.v4.new_output("stream", name="stdout", text=expected_outputs[cell.id])]
+            cell.execution_count = 1  # nbval ignores outputs of cells marked as never run
+    return notebook
+
+
+def run_nbval(path, cwd):
+    command = [sys.executable, "-m", "pytest", "--nbval-lax", "--nbval-current-env", "-p", "no:cacheprovider", "-q", str(path)]
+    return subprocess.run(command, cwd=cwd, capture_output=True, text=True, env=nbgrader_course.nbgrader_environment())
+
+
+def source_notebooks():
+    root = nbgrader_course.course_root_of(__file__)
+    return [
+        path.relative_to(root / "source").as_posix()
+        for assignment in nbgrader_course.assignments(root)
+        for path in nbgrader_course.notebooks(root, assignment)
+    ]
+
+
+@pytest.mark.parametrize("notebook", source_notebooks())
+def test_source_notebook_passes_nbval_in_time(course_root, tmp_path, record_timing, notebook):
+    source = nbformat.read(course_root / "source" / notebook, as_version=4)
+    copy = tmp_path / notebook.replace("/", "__")
+    nbformat.write(with_checked_outputs(source, CHECKED_OUTPUTS.get(notebook, {})), copy)
+    start = time.perf_counter()
+    completed = run_nbval(copy, tmp_path)
+    seconds = time.perf_counter() - start
+    record_timing(f"nbval {notebook}", seconds)
+    assert completed.returncode == 0, completed.stdout[-5000:] + completed.stderr[-2000:]
+    limit = TIME_LIMIT_SECONDS[notebook.split("/")[0]]
+    assert seconds < limit, f"{notebook} took {seconds:.0f} s; the limit is {limit} s"
+
+
+def test_nbval_fails_when_a_checked_output_changes(tmp_path):
+    cell = nbformat.v4.new_code_cell('print("two")', id="answer")
+    cell.metadata["tags"] = [CHECK_TAG]
+    notebook = nbformat.v4.new_notebook(cells=[cell])
+    path = tmp_path / "changed.ipynb"
+    nbformat.write(with_checked_outputs(notebook, {"answer": "one\n"}), path)
+    completed = run_nbval(path, tmp_path)
+    assert completed.returncode != 0
+    assert "one" in completed.stdout and "two" in completed.stdout
