@@ -49,46 +49,33 @@ def _shape_text(shape):
     return str(tuple(shape))
 
 
-@_check
-def input_shape(model, expected):
-    """Checks `model.input_shape`, for example `(None, 28, 28)`."""
+def _compare_shape(model, which, expected, fix):
     problem = _not_a_model(model)
     if problem:
         return problem
     try:
-        found = tuple(model.input_shape)
+        found = tuple(getattr(model, f"{which}_shape"))
     except (AttributeError, ValueError):
+        input_hint = tuple(expected[1:]) if which == "input" else "..."
         return False, (
-            f"expected input shape {_shape_text(expected)}; the model has no input yet. "
-            f"Start it with `keras.Input(shape={tuple(expected[1:])})`."
+            f"expected {which} shape {_shape_text(expected)}; the model has no input yet. "
+            f"Start it with `keras.Input(shape={input_hint})`."
         )
     if found != tuple(expected):
-        return False, (
-            f"expected input shape {_shape_text(expected)}; found {_shape_text(found)}. "
-            f"Start the model with `keras.Input(shape={tuple(expected[1:])})`."
-        )
-    return True, f"input shape is {_shape_text(found)}"
+        return False, f"expected {which} shape {_shape_text(expected)}; found {_shape_text(found)}. {fix}"
+    return True, f"{which} shape is {_shape_text(found)}"
+
+
+@_check
+def input_shape(model, expected):
+    """Checks `model.input_shape`, for example `(None, 28, 28)`."""
+    return _compare_shape(model, "input", expected, f"Start the model with `keras.Input(shape={tuple(expected[1:])})`.")
 
 
 @_check
 def output_shape(model, expected):
     """Checks `model.output_shape`, for example `(None, 10)`."""
-    problem = _not_a_model(model)
-    if problem:
-        return problem
-    try:
-        found = tuple(model.output_shape)
-    except (AttributeError, ValueError):
-        return False, (
-            f"expected output shape {_shape_text(expected)}; the model has no input yet, so no "
-            "output shape. Start it with `keras.Input(...)`."
-        )
-    if found != tuple(expected):
-        return False, (
-            f"expected output shape {_shape_text(expected)}; found {_shape_text(found)}. "
-            f"The last layer needs {expected[-1]} units, one per class."
-        )
-    return True, f"output shape is {_shape_text(found)}"
+    return _compare_shape(model, "output", expected, f"The last layer needs {expected[-1]} units, one per class.")
 
 
 def describe_layer(layer):

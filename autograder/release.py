@@ -4,6 +4,7 @@ Both work in a temporary copy of the course, so the instructor's gradebook
 and submissions are never touched.
 """
 
+import contextlib
 import filecmp
 import shutil
 import tempfile
@@ -14,11 +15,15 @@ from autograder import nbgrader_course
 FIX_COMMAND = "make release"
 
 
-def _generate_in_copy(course_root, assignments, scratch):
-    copy = nbgrader_course.copy_course(course_root, Path(scratch) / "course")
-    for assignment in assignments:
-        nbgrader_course.generate_assignment(copy, assignment)
-    return copy / "release"
+@contextlib.contextmanager
+def _generated(course_root, assignments):
+    """Yields the assignments and the release folder nbgrader generates for them in a scratch copy."""
+    assignments = assignments or nbgrader_course.assignments(course_root)
+    with tempfile.TemporaryDirectory() as scratch:
+        copy = nbgrader_course.copy_course(course_root, Path(scratch) / "course")
+        for assignment in assignments:
+            nbgrader_course.generate_assignment(copy, assignment)
+        yield assignments, copy / "release"
 
 
 def generate_release(course_root, assignments=None):
@@ -35,10 +40,8 @@ def generate_release(course_root, assignments=None):
         The release folders written.
     """
     course_root = Path(course_root)
-    assignments = assignments or nbgrader_course.assignments(course_root)
     written = []
-    with tempfile.TemporaryDirectory() as scratch:
-        generated = _generate_in_copy(course_root, assignments, scratch)
+    with _generated(course_root, assignments) as (assignments, generated):
         for assignment in assignments:
             target = course_root / "release" / assignment
             if target.exists():
@@ -60,10 +63,8 @@ def release_differences(course_root, assignments=None):
         when `release/` is in sync.
     """
     course_root = Path(course_root)
-    assignments = assignments or nbgrader_course.assignments(course_root)
     differences = []
-    with tempfile.TemporaryDirectory() as scratch:
-        generated = _generate_in_copy(course_root, assignments, scratch)
+    with _generated(course_root, assignments) as (assignments, generated):
         for assignment in assignments:
             differences += _compare(generated / assignment, course_root / "release" / assignment, f"release/{assignment}")
     return differences

@@ -36,10 +36,7 @@ def plot_history(history, metrics=None, title=None):
         ax.plot(epochs, recorded[metric], label=f"training {metric}", **TRAIN_STYLE)
         if f"val_{metric}" in recorded:
             ax.plot(epochs, recorded[f"val_{metric}"], label=f"validation {metric}", **VALIDATION_STYLE)
-        ax.set_xlabel("epoch")
-        ax.set_ylabel(metric)
-        ax.grid(True, alpha=0.3)
-        ax.legend()
+        _label_epoch_axes(ax, metric)
     if title:
         figure.suptitle(title)
     figure.tight_layout()
@@ -64,14 +61,18 @@ def compare_histories(runs, metric="val_loss", title=None):
     for label, history in runs.items():
         (values,) = histories.require_metrics(history, [metric])
         ax.plot(range(1, len(values) + 1), values, marker="o", markersize=3, label=label)
-    ax.set_xlabel("epoch")
-    ax.set_ylabel(metric)
-    ax.grid(True, alpha=0.3)
-    ax.legend()
+    _label_epoch_axes(ax, metric)
     if title:
         ax.set_title(title)
     figure.tight_layout()
     return ax
+
+
+def _label_epoch_axes(ax, metric):
+    ax.set_xlabel("epoch")
+    ax.set_ylabel(metric)
+    ax.grid(True, alpha=0.3)
+    ax.legend()
 
 
 def show_images(images, labels, class_names=data.CLASS_NAMES, num_images=10):

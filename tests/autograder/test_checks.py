@@ -48,8 +48,13 @@ def test_output_shape():
 
 
 def test_something_that_is_not_a_model_fails_every_model_check():
-    for check in (checks.input_shape, checks.output_shape, checks.layer_sequence, checks.parameter_count):
-        assert_fails(check(None, None), "keras.Model", "NoneType", "return model")
+    for check, expected in [
+        (checks.input_shape, (None, 28, 28)),
+        (checks.output_shape, (None, 10)),
+        (checks.layer_sequence, CHAPTER_LAYERS),
+        (checks.parameter_count, 79_510),
+    ]:
+        assert_fails(check(None, expected), "keras.Model", "NoneType", "return model")
 
 
 def test_layer_sequence():
