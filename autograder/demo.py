@@ -37,8 +37,10 @@ class ExampleGrade:
 
     @property
     def as_expected(self):
-        """Whether exactly the test cells the example should fail lost points."""
-        return self.score.failed == self.example.failing_cells
+        """Whether exactly the test cells the example should fail lost points,
+        and no test cell was left for manual grading."""
+        waiting = any(cell.needs_manual_grade for cell in self.score.auto_cells)
+        return self.score.failed == self.example.failing_cells and not waiting
 
 
 def prepare_work_dir(work_dir):
@@ -76,10 +78,8 @@ def grade_examples(course_root, work_dir, assignment, example_names=None, on_gra
     nbgrader_course.copy_course(course_root, work_dir)
     (Path(work_dir) / WORK_DIR_MARKER).touch()
     nbgrader_course.generate_assignment(work_dir, assignment)
-    (source_path,) = nbgrader_course.notebooks(work_dir, assignment)
-    (release_path,) = nbgrader_course.notebooks(work_dir, assignment, "release")
-    source = nbformat.read(source_path, as_version=4)
-    release = nbformat.read(release_path, as_version=4)
+    source = nbformat.read(nbgrader_course.single_notebook(work_dir, assignment), as_version=4)
+    release = nbformat.read(nbgrader_course.single_notebook(work_dir, assignment, "release"), as_version=4)
     grades = []
     for example in examples.examples_for(assignment, example_names):
         notebook = examples.build_submission(example, source, release)

@@ -99,6 +99,22 @@ def notebooks(course_root, assignment, folder="source"):
     return sorted((Path(course_root) / folder / assignment).glob("*.ipynb"))
 
 
+def single_notebook(course_root, assignment, folder="source"):
+    """Returns the path of the one notebook of `assignment` under `folder`.
+
+    Raises:
+        ValueError: if the assignment has no notebook or several there; the
+            course gives each assignment exactly one.
+    """
+    paths = notebooks(course_root, assignment, folder)
+    if len(paths) != 1:
+        raise ValueError(
+            f"Expected exactly one notebook in {folder}/{assignment}/. "
+            f"Received: {[path.name for path in paths]}"
+        )
+    return paths[0]
+
+
 def copy_course(course_root, destination):
     """Copies what nbgrader needs to grade (config and `source/`) to `destination`.
 
@@ -171,7 +187,7 @@ def generate_assignment(course_root, assignment):
 def submit(course_root, assignment, student, notebook):
     """Places `notebook` (a NotebookNode) as `student`'s submission of `assignment`.
 
-    The file name is the name of the assignment's (first) source notebook.
+    The file name is the name of the assignment's source notebook.
 
     Returns:
         The path written.
@@ -179,9 +195,8 @@ def submit(course_root, assignment, student, notebook):
     Raises:
         FileExistsError: if that student already has a submission there.
     """
-    (source_notebook,) = notebooks(course_root, assignment)[:1]
     folder = Path(course_root) / "submitted" / student / assignment
-    path = folder / source_notebook.name
+    path = folder / single_notebook(course_root, assignment).name
     if path.exists():
         raise FileExistsError(f"Expected no submission yet. Received: {path} exists and is kept.")
     folder.mkdir(parents=True, exist_ok=True)

@@ -1,7 +1,5 @@
 """Reading the per-epoch metrics that `model.fit()` records."""
 
-import math
-
 
 def as_history_dict(history):
     """Returns the per-epoch metrics of `history` as a dict of float lists.
@@ -68,7 +66,3 @@ def how_to_record(name):
         return f"Pass `metrics=['{name}']` (a list) to `compile()` to record it."
     return "Train the model with `fit()` to record it."
 
-
-def is_finite(values):
-    """Returns whether every value in `values` is a finite number (no NaN, no inf)."""
-    return all(math.isfinite(value) for value in values)

@@ -68,6 +68,10 @@ def build_submission(example, source_notebook, release_notebook):
     if unknown:
         raise KeyError(f"Example {example.name!r} answers cells that are not answer cells: {sorted(unknown)}. Answer cells: {sorted(answers)}")
     answers.update(example.answers)
+    submission.cells = [
+        cell for cell in submission.cells
+        if cell.metadata.get("nbgrader", {}).get("grade_id") not in example.deleted_cells
+    ]
     for cell in submission.cells:
         grade_id = cell.metadata.get("nbgrader", {}).get("grade_id")
         if cell.metadata.get("nbgrader", {}).get("solution"):

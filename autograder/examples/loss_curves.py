@@ -17,9 +17,9 @@ ALL_TESTS = frozenset(
 )
 
 
-def _example(name, description, kind="answers", answers=None, failing_cells=()):
+def _example(name, description, kind="answers", answers=None, failing_cells=(), deleted_cells=()):
     answers = {grade_id: dedent(code).strip() + "\n" for grade_id, code in (answers or {}).items()}
-    return ExampleSubmission(name, description, kind, answers, frozenset(failing_cells))
+    return ExampleSubmission(name, description, kind, answers, frozenset(failing_cells), frozenset(deleted_cells))
 
 
 EXAMPLES = [
@@ -72,6 +72,27 @@ EXAMPLES = [
             ''',
         },
         failing_cells={"trained_model_accuracy"},
+    ),
+    _example(
+        "deleted_test_cell",
+        "right answers, but the student deleted the best_epoch test cell: nbgrader puts it back and scores it",
+        deleted_cells={"best_epoch_cases"},
+    ),
+    _example(
+        "old_keras_style",
+        "right, in an older book's style: Flatten(input_shape=...), which makes Keras 3 warn on stderr",
+        answers={
+            "model_fn": '''
+                def model_fn(a_layer=None):
+                    model = keras.models.Sequential()
+                    model.add(keras.layers.Flatten(input_shape=(28, 28)))
+                    model.add(keras.layers.Dense(100, activation="relu"))
+                    if a_layer is not None:
+                        model.add(a_layer)
+                    model.add(keras.layers.Dense(10, activation="softmax"))
+                    return model
+            ''',
+        },
     ),
     _example(
         "functional_api",

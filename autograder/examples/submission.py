@@ -21,6 +21,7 @@ class ExampleSubmission:
         answers: For `"answers"`: answer cell grade id to the code typed there.
         failing_cells: Grade ids of the test cells this submission must fail;
             every other test cell must pass in full.
+        deleted_cells: Grade ids of cells the student deleted.
     """
 
     name: str
@@ -28,6 +29,7 @@ class ExampleSubmission:
     kind: str = ANSWERS
     answers: dict = dataclasses.field(default_factory=dict)
     failing_cells: frozenset = frozenset()
+    deleted_cells: frozenset = frozenset()
 
     def __post_init__(self):
         if self.kind not in KINDS:

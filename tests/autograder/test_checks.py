@@ -8,7 +8,7 @@ import pytest
 
 from autograder import CheckFailed, CheckResult, checks, require
 from autograder.checks import Case
-from autograder.histories import make_history
+from autograder.synthetic import make_history
 
 matplotlib.use("Agg")
 

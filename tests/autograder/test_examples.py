@@ -41,6 +41,15 @@ def test_a_wrong_example_changes_only_its_own_answer(chapter):
     assert [grade_id for grade_id in built if built[grade_id] != reference[grade_id]] == ["best_epoch"]
 
 
+def test_a_deleted_cell_is_missing_from_the_submission(chapter):
+    source, release = chapter
+    (deleting,) = examples.examples_for("01_loss_curves", ["deleted_test_cell"])
+    built = examples.build_submission(deleting, source, release)
+    grade_ids = [cell.metadata.get("nbgrader", {}).get("grade_id") for cell in built.cells]
+    assert "best_epoch_cases" not in grade_ids and "best_epoch" in grade_ids
+    assert len(built.cells) == len(release.cells) - 1
+
+
 def test_an_answer_for_a_cell_that_is_not_an_answer_cell_is_refused(chapter):
     bad = examples.ExampleSubmission("bad", "answers a test cell", answers={"model_fn_shapes": "pass"})
     with pytest.raises(KeyError, match="model_fn_shapes"):

@@ -30,8 +30,3 @@ def test_a_missing_validation_metric_names_the_fix():
 def test_a_missing_metric_names_the_compile_argument():
     assert "metrics=['accuracy']" in histories.how_to_record("accuracy")
 
-
-def test_is_finite_spots_nan_and_inf():
-    assert histories.is_finite([0.1, 2.0])
-    assert not histories.is_finite([0.1, float("nan")])
-    assert not histories.is_finite([float("inf")])

@@ -36,6 +36,8 @@ def test_each_example_loses_exactly_the_points_of_its_mistakes(graded, assignmen
     assert grade.score.failed == example.failing_cells, f"{example.description}: lost points in {lost}"
     expected_score = sum(cell.max_score for cell in grade.score.auto_cells if cell.grade_id not in example.failing_cells)
     assert grade.score.auto_score == expected_score
+    waiting = [cell.grade_id for cell in grade.score.auto_cells if cell.needs_manual_grade]
+    assert not waiting, f"test cells left for manual grading: {waiting}"
 
 
 @pytest.mark.parametrize("assignment", ASSIGNMENTS)

@@ -1,4 +1,4 @@
-"""Synthetic training histories for hidden tests of history-reading functions."""
+"""Synthetic inputs for hidden tests: histories no student has seen."""
 
 import keras
 
