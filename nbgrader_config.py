@@ -26,14 +26,37 @@ c.CourseDirectory.ignore = [
     "*.keras",
     "*.h5",
     "checkpoints",
+    "grading.py",  # the grader's judges and hidden inputs: never released
 ]
 
 # What students see in place of a solution.
 c.ClearSolutions.code_stub = {"python": "# YOUR CODE HERE\nraise NotImplementedError()"}
 c.ClearSolutions.text_stub = "YOUR ANSWER HERE"
 
-# nbgrader's default of 30 s per cell interrupts any real fit().
+# Grading runs the student's notebook in a sandbox and takes every verdict
+# outside it (autograder/preprocessors.py): the hidden tests only record
+# what is to be judged, and the judges in source/<assignment>/grading.py
+# decide in a process of their own. nbgrader's default of 30 s per cell
+# would interrupt any real fit(); a cell past its limit, or a notebook past
+# its own, has its kernel killed and the rest of the notebook marked.
+c.Autograde.exporter_class = "autograder.preprocessors.SubmissionExporter"
+c.Autograde.autograde_preprocessors = [
+    "autograder.preprocessors.SandboxedExecute",
+    "nbgrader.preprocessors.IgnorePattern",
+    "nbconvert.preprocessors.ClearMetadataPreprocessor",
+    "nbgrader.preprocessors.LimitOutput",
+    "autograder.preprocessors.TruncateLongOutputs",
+    "autograder.preprocessors.ApplyVerdicts",
+    "nbgrader.preprocessors.SaveAutoGrades",
+    "nbgrader.preprocessors.AssignLatePenalties",
+    "nbgrader.preprocessors.CheckCellMetadata",
+]
 c.Execute.timeout = 600
+c.SandboxedExecute.timeout = 600
+c.SandboxedExecute.notebook_timeout = 1200
+c.SandboxedExecute.memory_bytes = 6 * 1024**3
+c.SandboxedExecute.max_processes = 512
+c.SandboxedExecute.max_file_bytes = 1024**3
 
 # Drop stderr output that is only TensorFlow or Keras logging, so that it
 # cannot turn a passing test cell into a failed one. Exceptions are separate

@@ -17,7 +17,7 @@ from matplotlib.axes import Axes
 from matplotlib.figure import Figure
 
 from autograder import performance
-from autograder.results import CheckResult
+from autograder.results import CheckResult, Outcome
 from course import histories
 
 
@@ -266,17 +266,47 @@ def function_cases(function, cases, function_name=None):
     name = function_name or getattr(function, "__name__", "the function")
     if not callable(function):
         return False, f"expected {name} to be a function; found {type(function).__name__}."
+    outcomes = []
     for case in cases:
         try:
-            found = function(*case.args)
-        except NotImplementedError:
-            return False, f"{name} is not written yet (it raises NotImplementedError)."
+            outcomes.append(Outcome(returned=function(*case.args)))
         except Exception as error:
-            return False, f"{name}({case.description}) raised {type(error).__name__}: {error}"
-        if not _same(found, case.expected):
+            outcomes.append(Outcome(raised=type(error).__name__, message=str(error)))
+    return _compare_outcomes(outcomes, cases, name)
+
+
+@_check
+def recorded_cases(outcomes, cases, function_name):
+    """Compares recorded `Outcome`s of a function, one per case, with the cases."""
+    if len(outcomes) != len(cases):
+        return False, f"expected {len(cases)} recorded calls of {function_name}; found {len(outcomes)}."
+    return _compare_outcomes(outcomes, cases, function_name)
+
+
+def _compare_outcomes(outcomes, cases, name):
+    for case, outcome in zip(cases, outcomes):
+        if outcome.raised == "NotImplementedError":
+            return False, f"{name} is not written yet (it raises NotImplementedError)."
+        if outcome.raised is not None:
+            return False, f"{name}({case.description}) raised {outcome.raised}: {outcome.message}"
+        if not _same(outcome.returned, case.expected):
             hint = f" {case.hint}" if case.hint else ""
-            return False, f"{name}({case.description}) returned {found!r}; expected {case.expected!r}.{hint}"
+            return False, f"{name}({case.description}) returned {outcome.returned!r}; expected {case.expected!r}.{hint}"
     return True, f"{name} is right on {len(cases)} case(s)"
+
+
+@_check
+def raised(outcome, function_name):
+    """Fails with what a recorded call of `function_name` raised."""
+    if outcome.raised == "NotImplementedError":
+        return False, f"{function_name} is not written yet (it raises NotImplementedError)."
+    return False, f"{function_name} raised {outcome.raised}: {outcome.message}"
+
+
+@_check
+def recorded_fact(fact, passed_message, failed_message):
+    """Passes when a fact the hidden test recorded is exactly `True`."""
+    return (True, passed_message) if fact is True else (False, failed_message)
 
 
 def _same(found, expected):

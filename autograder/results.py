@@ -22,6 +22,21 @@ class CheckResult:
         return f"{'passed' if self.passed else 'FAILED'} {self.name}: {self.message}"
 
 
+@dataclasses.dataclass(frozen=True)
+class Outcome:
+    """What one call of a student's function did.
+
+    Attributes:
+        returned: The value it returned (None if it raised).
+        raised: The name of the exception it raised, or None.
+        message: The exception's message.
+    """
+
+    returned: object = None
+    raised: str = None
+    message: str = ""
+
+
 class CheckFailed(AssertionError):
     """Raised by `require` when at least one check failed.
 

@@ -1,0 +1,227 @@
+"""Verdicts for grade cells, computed from records outside the student's kernel.
+
+Each assignment's judges live with its source, in
+`source/<assignment>/grading.py`, which nbgrader never releases:
+
+    from autograder import checks
+    from autograder.judging import GradeCells
+
+    grade_cells = GradeCells()
+
+    @grade_cells.judge("trained_model_accuracy")
+    def trained_model_accuracy(records):
+        model = records.model("model")
+        return [checks.finite_loss(model), checks.minimum_accuracy(model, 0.85)]
+
+    grade_cells.inputs("best_epoch_cases", [(history_a,), (history_b,)])
+
+A judge takes a cell's `CellRecords` and returns `CheckResult`s; the cell
+passes when all pass. A missing or malformed record, a judge that raises,
+and a grade cell with no judge all fail closed, with a message. The
+grader runs `judge_cells` in a fresh process (`python -m autograder.judging`),
+which reads only records and the instructor's files.
+"""
+
+import argparse
+import dataclasses
+import importlib.util
+import json
+from pathlib import Path
+
+from autograder import codec, records
+from autograder.results import CheckResult, Outcome
+
+GRADING_FILE = "grading.py"
+
+
+class RecordProblem(Exception):
+    """A record is missing or malformed; the cell fails with this message."""
+
+
+@dataclasses.dataclass(frozen=True)
+class Verdict:
+    """The grader's decision on one grade cell.
+
+    Attributes:
+        grade_id: The cell's nbgrader grade id.
+        passed: Whether it earns its points.
+        message: One line per check, what passed and what failed.
+    """
+
+    grade_id: str
+    passed: bool
+    message: str
+
+
+class CellRecords:
+    """The records one grade cell's hidden tests wrote."""
+
+    def __init__(self, folder, grade_id):
+        self.folder = Path(folder) / grade_id
+        self.grade_id = grade_id
+
+    def _load(self, key, kind):
+        path = self.folder / f"{key}.json"
+        if not path.is_file():
+            raise RecordProblem(
+                f"the hidden test recorded no {kind} {key!r}: the cell did not run to its end "
+                "(an earlier error in it, or the kernel stopped before it)"
+            )
+        try:
+            record = json.loads(path.read_text())
+        except (OSError, ValueError) as error:
+            raise RecordProblem(f"the {kind} record {key!r} is unreadable: {error}") from None
+        if not isinstance(record, dict) or record.get("kind") != kind:
+            raise RecordProblem(f"the record {key!r} is not a {kind} record")
+        if "error" in record:
+            raise RecordProblem(str(record["error"]))
+        return record
+
+    def model(self, key="model"):
+        """Rebuilds the recorded model (see `autograder.rebuild`)."""
+        from autograder import rebuild
+
+        self._load(key, "model")
+        try:
+            return rebuild.rebuild_model(self.folder / f"{key}.json", self.folder / f"{key}.weights.npz")
+        except rebuild.UnsafeRecord as error:
+            raise RecordProblem(f"the model cannot be graded: {error}") from None
+        except Exception as error:
+            raise RecordProblem(f"the recorded model could not be rebuilt: {type(error).__name__}: {error}") from None
+
+    def model_config(self, key="model"):
+        """Returns the recorded `serialize_keras_object` config, unbuilt."""
+        return self._load(key, "model")["config"]
+
+    def value(self, key):
+        """Returns the recorded value, decoded."""
+        return _decoded(self._load(key, "value"), key)
+
+    def calls(self, count, key="calls"):
+        """Returns one `Outcome` per input the grader gave, in order.
+
+        Args:
+            count: How many inputs the grader gave.
+        """
+        record = self._load(key, "calls")
+        if not record.get("callable"):
+            raise RecordProblem("expected a function; the name holds something that cannot be called")
+        if len(record.get("outcomes", [])) != count:
+            raise RecordProblem(f"expected {count} recorded calls; found {len(record.get('outcomes', []))}")
+        return [
+            Outcome(raised=item["raised"], message=item.get("message", ""))
+            if "raised" in item
+            else Outcome(returned=_decoded(item, key))
+            for item in record["outcomes"]
+        ]
+
+
+def _decoded(record, key):
+    if "error" in record:
+        raise RecordProblem(f"{key}: {record['error']}")
+    try:
+        return codec.decode(record["value"])
+    except (KeyError, TypeError, ValueError) as error:
+        raise RecordProblem(f"the record {key!r} is malformed: {error}") from None
+
+
+class GradeCells:
+    """The judges, and the inputs hidden tests receive, of one assignment."""
+
+    def __init__(self):
+        self.judges = {}
+        self.cell_inputs = {}
+
+    def judge(self, grade_id):
+        """Registers the decorated function as the judge of `grade_id`."""
+
+        def register(function):
+            if grade_id in self.judges:
+                raise ValueError(f"grade cell {grade_id!r} already has a judge")
+            self.judges[grade_id] = function
+            return function
+
+        return register
+
+    def inputs(self, grade_id, argument_tuples):
+        """Sets the arguments `records.calls(grade_id, ...)` calls with."""
+        self.cell_inputs[grade_id] = [codec.encode(tuple(arguments)) for arguments in argument_tuples]
+
+    def write_inputs(self, folder):
+        """Writes every cell's inputs where `records.calls` looks for them."""
+        inputs_dir = Path(folder) / records.INPUTS_SUBDIR
+        inputs_dir.mkdir(parents=True, exist_ok=True)
+        for grade_id, cases in self.cell_inputs.items():
+            (inputs_dir / f"{grade_id}.json").write_text(json.dumps(cases))
+
+
+def load_grading(source_dir):
+    """Imports `source_dir/grading.py` and returns its `grade_cells`.
+
+    Raises:
+        FileNotFoundError: if the assignment has no grading file.
+        TypeError: if it defines no `grade_cells = GradeCells()`.
+    """
+    path = Path(source_dir) / GRADING_FILE
+    if not path.is_file():
+        raise FileNotFoundError(
+            f"{path} does not exist: every assignment needs the grader's judges in "
+            f"source/<assignment>/{GRADING_FILE} (see autograder/judging.py)"
+        )
+    spec = importlib.util.spec_from_file_location(f"grading_{path.parent.name}", path)
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    grade_cells = getattr(module, "grade_cells", None)
+    if not isinstance(grade_cells, GradeCells):
+        raise TypeError(f"{path} must define `grade_cells = GradeCells()`")
+    return grade_cells
+
+
+def judge_cells(source_dir, records_folder, grade_ids):
+    """Judges each grade cell from its records.
+
+    Returns:
+        A `Verdict` per id in `grade_ids`, in order.
+    """
+    grade_cells = load_grading(source_dir)
+    verdicts = []
+    for grade_id in grade_ids:
+        judge = grade_cells.judges.get(grade_id)
+        if judge is None:
+            verdicts.append(Verdict(grade_id, False, f"the grader has no judge for {grade_id!r} (instructor: add one to {GRADING_FILE})"))
+            continue
+        verdicts.append(_judge_one(grade_id, judge, CellRecords(records_folder, grade_id)))
+    return verdicts
+
+
+def _judge_one(grade_id, judge, cell_records):
+    try:
+        results = list(judge(cell_records))
+    except RecordProblem as problem:
+        return Verdict(grade_id, False, str(problem))
+    except Exception as error:  # A judge must not take the whole notebook down.
+        return Verdict(grade_id, False, f"the grader could not judge this cell: {type(error).__name__}: {error}")
+    if not results or not all(isinstance(result, CheckResult) for result in results):
+        return Verdict(grade_id, False, "the grader's judge returned no check results (instructor: fix grading.py)")
+    passed = all(result.passed for result in results)
+    return Verdict(grade_id, passed, "\n".join(str(result) for result in results))
+
+
+def main(argv=None):
+    """`python -m autograder.judging SOURCE_DIR RECORDS_DIR OUTPUT ID...`: writes verdicts as JSON to OUTPUT."""
+    parser = argparse.ArgumentParser(prog="python -m autograder.judging", description=main.__doc__)
+    parser.add_argument("source_dir", type=Path)
+    parser.add_argument("records_dir", type=Path)
+    parser.add_argument("output", type=Path)
+    parser.add_argument("grade_ids", nargs="*")
+    arguments = parser.parse_args(argv)
+    verdicts = judge_cells(arguments.source_dir, arguments.records_dir, arguments.grade_ids)
+    arguments.output.write_text(json.dumps([dataclasses.asdict(verdict) for verdict in verdicts]))
+
+
+if __name__ == "__main__":
+    # Run the imported module's main, so that grading files and this run
+    # share one `GradeCells` class.
+    from autograder.judging import main as judging_main
+
+    judging_main()

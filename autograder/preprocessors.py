@@ -1,0 +1,331 @@
+"""nbgrader plug-ins that make `nbgrader autograde` trustworthy.
+
+`nbgrader_config.py` puts them in autograde's pipeline:
+
+- `SubmissionExporter` reads a submission that is not a notebook (invalid
+  JSON, an empty file) as an empty notebook, so it is graded as blank
+  instead of being dropped.
+- `SandboxedExecute` runs the notebook in a sandboxed kernel
+  (`autograder.sandbox`) with a wall-clock cap per cell and per notebook;
+  when the kernel dies or is stopped, the cells after it fail with the
+  reason instead of the submission being lost.
+- `ApplyVerdicts` judges the grade cells in a fresh process from what the
+  hidden tests recorded (`autograder.judging`), writes each verdict as the
+  cell's outcome for nbgrader's `SaveAutoGrades`, and replaces the hidden
+  test code with a line naming it, so feedback never shows it.
+- `TruncateLongOutputs` keeps any one output to a readable size.
+"""
+
+import json
+import os
+import re
+import subprocess
+import sys
+import tempfile
+import time
+import uuid
+from pathlib import Path
+
+import nbformat
+from jupyter_core.utils import run_sync
+from nbclient import NotebookClient
+from nbclient.exceptions import CellTimeoutError, DeadKernelError
+from nbconvert.exporters import NotebookExporter
+from nbgrader.coursedir import CourseDirectory
+from nbgrader.preprocessors import Execute, NbGraderPreprocessor
+from nbgrader.utils import is_grade, is_solution
+from jupyter_client.manager import AsyncKernelManager
+from traitlets import Bool, Enum, Integer
+
+from autograder import cgroups, judging, records, sandbox
+
+RESOURCE_KEY = "autograder"
+HIDDEN_TESTS = re.compile(r"^[ \t]*### BEGIN HIDDEN TESTS.*?^[ \t]*### END HIDDEN TESTS[ \t]*$\n?", re.MULTILINE | re.DOTALL)
+_SANDBOX_PROBLEM = {}
+
+
+def unreadable_notebook(reason):
+    """An empty notebook saying why the submitted file could not be read."""
+    notebook = nbformat.v4.new_notebook()
+    notebook.metadata["kernelspec"] = {"name": "python3", "display_name": "Python 3", "language": "python"}
+    notebook.cells.append(nbformat.v4.new_markdown_cell(
+        f"**The submitted file could not be read as a notebook** ({reason}). "
+        "It was graded as a blank submission."
+    ))
+    return notebook
+
+
+class SubmissionExporter(NotebookExporter):
+    """Reads a broken submission as an empty notebook instead of failing."""
+
+    def from_file(self, file_stream, resources=None, **kw):
+        text = file_stream.read()
+        try:
+            notebook = nbformat.reads(text, as_version=4)
+            nbformat.validate(notebook)
+        except Exception as error:  # Any file at all may have been submitted.
+            self.log.warning("Submission is not a readable notebook (%s); grading it as blank", error)
+            notebook = unreadable_notebook(f"{type(error).__name__}: {str(error)[:200]}")
+        return self.from_notebook_node(notebook, resources=resources, **kw)
+
+
+class SandboxedKernelManager(AsyncKernelManager):
+    """A kernel manager whose kernel command is wrapped by `sandbox.wrap`."""
+
+    wrap_command = None
+
+    def format_kernel_cmd(self, extra_arguments=None):
+        command = super().format_kernel_cmd(extra_arguments)
+        if not self.wrap_command:
+            return command
+        if os.geteuid() == 0:
+            # jupyter_client wrote it readable by root only; the kernel runs as nobody.
+            os.chown(self.connection_file, sandbox.SANDBOX_UID, sandbox.SANDBOX_GID)
+        return self.wrap_command(command)
+
+
+def _error_output(name, message):
+    return nbformat.v4.new_output("error", ename=name, evalue=message, traceback=[f"{name}: {message}"])
+
+
+class SandboxedExecute(Execute):
+    """Executes a submission in the sandbox, never losing the submission.
+
+    A cell that runs past `timeout` seconds, or past what is left of
+    `notebook_timeout`, stops the kernel (killed, whether or not it would
+    have answered an interrupt); a kernel that dies (`os._exit`, a
+    segfault, the memory cap) stops it too. Either way that cell gets an
+    error saying so, every later cell is marked "not run" with the reason,
+    and grading goes on. The kernel is not restarted: later cells depend
+    on the state the earlier ones built.
+    """
+
+    sandbox_mode = Enum(
+        ["auto", "required", "off"],
+        default_value="auto",
+        help="'auto': sandbox when possible, warn loudly when not; 'required': refuse to grade without it; 'off'.",
+    ).tag(config=True)
+    notebook_timeout = Integer(1800, help="Seconds the whole notebook may run.").tag(config=True)
+    memory_bytes = Integer(sandbox.Limits.memory_bytes, help="Memory cap of the kernel.").tag(config=True)
+    max_processes = Integer(sandbox.Limits.max_processes, help="Process and thread cap.").tag(config=True)
+    max_file_bytes = Integer(sandbox.Limits.max_file_bytes, help="Largest file the kernel may write.").tag(config=True)
+    interrupt_on_timeout = Bool(False)
+
+    def __init__(self, *args, **kwargs):
+        kwargs.setdefault("kernel_manager_class", SandboxedKernelManager)
+        super().__init__(*args, **kwargs)
+
+    @property
+    def limits(self):
+        return sandbox.Limits(memory_bytes=self.memory_bytes, max_processes=self.max_processes,
+                              max_file_bytes=self.max_file_bytes)
+
+    def _sandbox_problem(self):
+        if self.sandbox_mode == "off":
+            return "the sandbox is turned off (SandboxedExecute.sandbox_mode = 'off')"
+        if "problem" not in _SANDBOX_PROBLEM:
+            _SANDBOX_PROBLEM["problem"] = sandbox.problem(self.limits)
+        return _SANDBOX_PROBLEM["problem"]
+
+    def preprocess(self, nb, resources=None, km=None):
+        scratch = Path(sandbox._scratch_root()) / f"autograder-{uuid.uuid4().hex}"
+        submission_dir = Path(resources["metadata"]["path"])
+        problem = self._sandbox_problem()
+        if problem and self.sandbox_mode == "required":
+            raise RuntimeError(f"Refusing to grade without the sandbox: {problem}")
+        if problem:
+            self.log.warning("!" * 72)
+            self.log.warning("GRADING WITHOUT THE SANDBOX: %s", problem)
+            self.log.warning("Student code runs with your permissions and can read and change the course.")
+            self.log.warning("!" * 72)
+        from course import data
+
+        keras_datasets = data.keras_cache_dir() / "datasets"
+        hidden = [Path(sandbox.__file__).parent / "examples"]
+        self._layout = sandbox.prepare_layout(scratch, submission_dir, sandbox.default_read_only(), keras_datasets, hidden)
+        source_dir = _source_dir(self.config, resources)
+        judging.load_grading(source_dir).write_inputs(self._layout.records_dir)
+        if os.geteuid() == 0 and not problem:
+            for path in self._layout.records_dir.rglob("*"):
+                os.lchown(path, sandbox.SANDBOX_UID, sandbox.SANDBOX_GID)
+        self._cgroup = None if problem else cgroups.KernelCgroup.create(scratch.name, self.memory_bytes, self.max_processes)
+        self._sandboxed = not problem
+        resources[RESOURCE_KEY] = {"scratch": str(scratch), "records_dir": str(self._layout.records_dir),
+                                   "sandboxed": self._sandboxed, "stopped": None}
+        saved_variable = os.environ.get(records.RECORDS_DIR_VARIABLE)
+        os.environ[records.RECORDS_DIR_VARIABLE] = str(self._layout.records_dir)  # for an unsandboxed kernel
+        try:
+            self._run(nb, resources, km)
+        finally:
+            if saved_variable is None:
+                os.environ.pop(records.RECORDS_DIR_VARIABLE, None)
+            else:
+                os.environ[records.RECORDS_DIR_VARIABLE] = saved_variable
+            if self._cgroup is not None:
+                self._cgroup.remove()
+        return self.nb, self.resources
+
+    def create_kernel_manager(self):
+        manager = super().create_kernel_manager()
+        if self._sandboxed:
+            runtime = self._layout.runtime_dir
+            manager.transport = "ipc"
+            manager.connection_file = str(runtime / "kernel.json")
+            manager.ip = str(runtime / "kernel-ipc")
+            procs = self._cgroup.procs_files if self._cgroup else ()
+            manager.wrap_command = lambda command: sandbox.wrap(command, self._layout, self.limits, procs)
+        return manager
+
+    def _get_timeout(self, cell):
+        return self._cell_timeout
+
+    def _run(self, nb, resources, km):
+        NotebookClient.__init__(self, nb, km)
+        self.reset_execution_trackers()
+        self._check_assign_resources(resources)
+        self._cell_timeout = 120  # for the kernel_info request
+        stopped = None
+        try:
+            with self.setup_kernel():
+                info = self.wait_for_reply(self.kc.kernel_info())
+                self.nb.metadata["language_info"] = info["content"]["language_info"]
+                deadline = time.monotonic() + self.notebook_timeout
+                for index, cell in enumerate(self.nb.cells):
+                    if stopped:
+                        _mark_not_run(cell, stopped)
+                        continue
+                    remaining = deadline - time.monotonic()
+                    if remaining <= 0:
+                        stopped = f"not run: the notebook used up its {self.notebook_timeout} s before cell {index + 1}"
+                        self._stop_kernel()
+                        _mark_not_run(cell, stopped)
+                        continue
+                    self._cell_timeout = max(1, int(min(self.timeout or remaining, remaining)))
+                    stopped = self._execute(cell, index)
+                self.set_widgets_metadata()
+        except Exception as error:  # The kernel may fail to start or die between cells.
+            if stopped is None:
+                stopped = f"not run: the kernel stopped ({type(error).__name__}: {error})"
+                for cell in self.nb.cells:
+                    if cell.cell_type == "code" and not cell.get("outputs"):
+                        _mark_not_run(cell, stopped)
+            self.log.warning("Kernel stopped: %s", stopped)
+        self.resources[RESOURCE_KEY]["stopped"] = stopped
+
+    def _execute(self, cell, index):
+        """Runs one cell; returns why later cells cannot run, or None."""
+        try:
+            self.execute_cell(cell, index, store_history=True)
+        except CellTimeoutError:
+            self._stop_kernel()
+            cell.outputs.append(_error_output("CellTimeoutError", f"cell {index + 1} ran past its limit of {self._cell_timeout} s; the kernel was stopped"))
+            return f"not run: cell {index + 1} ran past its time limit and the kernel was stopped"
+        except DeadKernelError:
+            reason = "it ran out of memory" if self._cgroup and self._cgroup.ran_out_of_memory() else "the kernel process ended"
+            cell.outputs.append(_error_output("DeadKernelError", f"the kernel died in cell {index + 1} ({reason})"))
+            return f"not run: the kernel died in cell {index + 1} ({reason})"
+        return None
+
+    def _stop_kernel(self):
+        try:
+            run_sync(self.km.shutdown_kernel)(now=True)
+        except Exception as error:  # Already gone.
+            self.log.debug("Stopping the kernel: %s", error)
+        if self._cgroup is not None:
+            self._cgroup.kill_all()
+
+
+def _mark_not_run(cell, reason):
+    if cell.cell_type == "code":
+        cell.outputs = [_error_output("NotRun", reason)]
+
+
+def _source_dir(config, resources):
+    coursedir = CourseDirectory(config=config)
+    assignment = resources["nbgrader"]["assignment"]
+    return Path(coursedir.format_path(coursedir.source_directory, ".", assignment))
+
+
+class ApplyVerdicts(NbGraderPreprocessor):
+    """Sets every autograded test cell's outcome from the grader's verdict."""
+
+    judge_timeout = Integer(900, help="Seconds the judging process may take for one notebook.").tag(config=True)
+
+    def preprocess(self, nb, resources):
+        info = resources.get(RESOURCE_KEY)
+        if info is None:
+            raise RuntimeError("ApplyVerdicts needs SandboxedExecute before it in Autograde.autograde_preprocessors")
+        test_cells = [cell for cell in nb.cells if is_grade(cell) and not is_solution(cell) and cell.cell_type == "code"]
+        try:
+            verdicts = self._judge(_source_dir(self.config, resources), info["records_dir"],
+                                   [cell.metadata.nbgrader["grade_id"] for cell in test_cells])
+        finally:
+            sandbox.cleanup(info["scratch"])
+        for cell in test_cells:
+            verdict = verdicts[cell.metadata.nbgrader["grade_id"]]
+            cell.outputs = _kernel_outputs_as_text(cell.outputs)
+            if verdict.passed:
+                cell.outputs.append(nbformat.v4.new_output("stream", name="stdout", text=f"Grader: passed\n{verdict.message}\n"))
+            else:
+                cell.outputs.append(_error_output("GradingFailed", verdict.message))
+            points = cell.metadata.nbgrader.get("points", 0)
+            cell.source = HIDDEN_TESTS.sub(f"# Hidden tests ({points:g} points) ran outside your notebook; the grader's verdict is below.\n", cell.source)
+        return nb, resources
+
+    def _judge(self, source_dir, records_dir, grade_ids):
+        with tempfile.TemporaryDirectory() as folder:
+            output = Path(folder) / "verdicts.json"
+            command = [sys.executable, "-m", "autograder.judging", str(source_dir), str(records_dir), str(output), *grade_ids]
+            environment = {**os.environ, "CUDA_VISIBLE_DEVICES": "", "TF_CPP_MIN_LOG_LEVEL": "3"}
+            environment.pop(records.RECORDS_DIR_VARIABLE, None)
+            try:
+                finished = subprocess.run(command, capture_output=True, text=True, timeout=self.judge_timeout, env=environment)
+                verdicts = json.loads(output.read_text()) if finished.returncode == 0 else None
+                problem = (finished.stderr.strip().splitlines() or ["no message"])[-1]
+            except (subprocess.TimeoutExpired, OSError, ValueError) as error:
+                verdicts, problem = None, str(error)
+        if verdicts is None:
+            self.log.error("The grader's judging process failed: %s", problem)
+            return {grade_id: judging.Verdict(grade_id, False, f"the grader's judging process failed: {problem}") for grade_id in grade_ids}
+        return {item["grade_id"]: judging.Verdict(**item) for item in verdicts}
+
+
+def _kernel_outputs_as_text(outputs):
+    """What the student's own cell showed, as text that scores nothing:
+    errors lose their tracebacks (which would quote hidden code), stderr
+    becomes plain output."""
+    kept = []
+    for output in outputs:
+        if output.output_type == "error":
+            kept.append(nbformat.v4.new_output("stream", name="stdout", text=f"In your notebook this cell raised {output.ename}: {output.evalue}\n"))
+        elif output.output_type == "stream":
+            kept.append(nbformat.v4.new_output("stream", name="stdout", text=output.text))
+        elif output.output_type == "execute_result":
+            kept.append(nbformat.v4.new_output("display_data", data=output.data, metadata=output.get("metadata", {})))
+        else:
+            kept.append(output)
+    return kept
+
+
+class TruncateLongOutputs(NbGraderPreprocessor):
+    """Cuts each text output to at most `max_characters`."""
+
+    max_characters = Integer(100_000).tag(config=True)
+
+    def preprocess_cell(self, cell, resources, index):
+        for output in cell.get("outputs", []):
+            if output.output_type == "stream":
+                output.text = self._cut(output.text)
+            elif output.output_type == "error":
+                output.evalue = self._cut(output.evalue)
+                output.traceback = [self._cut(line) for line in output.traceback[-50:]]
+            elif "data" in output:
+                for kind in list(output.data):
+                    if isinstance(output.data[kind], str):
+                        output.data[kind] = self._cut(output.data[kind])
+        return cell, resources
+
+    def _cut(self, text):
+        if len(text) <= self.max_characters:
+            return text
+        return text[: self.max_characters] + f"\n... [{len(text) - self.max_characters:,} more characters cut by the grader]\n"

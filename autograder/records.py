@@ -1,0 +1,117 @@
+"""What hidden tests record in the student's kernel for the grader to judge.
+
+Hidden test cells do not decide anything: code in a student's kernel can
+be patched by the student. They only record what is to be judged into the
+folder the grader names in `AUTOGRADER_RECORDS_DIR`; after the notebook has
+run, the grader judges those records in a process of its own
+(`autograder.judging`), with the expected values and thresholds kept in the
+instructor's `source/<assignment>/grading.py`.
+
+    from autograder import records
+    records.model("trained_model_accuracy", "model", model)
+    records.calls("best_epoch_cases", best_epoch)
+
+Each record lives in `<records dir>/<grade_id>/<key>.json` (plus
+`<key>.weights.npz` for a model). Where the variable is not set (a student
+running the notebook in JupyterLab, or CI's nbval run of a source
+notebook), the record is still built, so that mistakes show, and then
+dropped.
+"""
+
+import json
+import os
+import re
+from pathlib import Path
+
+import numpy as np
+
+from autograder import codec
+
+RECORDS_DIR_VARIABLE = "AUTOGRADER_RECORDS_DIR"
+INPUTS_SUBDIR = "inputs"
+_NAME = re.compile(r"^[A-Za-z0-9_.-]{1,100}$")
+
+
+def records_dir():
+    """Returns the folder records go to, or None outside autograding."""
+    folder = os.environ.get(RECORDS_DIR_VARIABLE)
+    return Path(folder) if folder else None
+
+
+def model(grade_id, key, the_model):
+    """Records a Keras model's architecture and weights.
+
+    Args:
+        grade_id: The grade cell the record belongs to.
+        key: The record's name within that cell, for example `"model"`.
+        the_model: What the student's code produced. Anything that is not a
+            `keras.Model` is recorded as such, for the grader to report.
+    """
+    import keras
+
+    if not isinstance(the_model, keras.Model):
+        return _write(grade_id, key, {"kind": "model", "error": f"expected a keras.Model; found {_type_name(the_model)}"})
+    try:
+        config = keras.saving.serialize_keras_object(the_model)
+        json.dumps(config)
+        weights = [np.asarray(weight) for weight in the_model.get_weights()]
+    except Exception as error:  # The student's model may be broken in any way.
+        return _write(grade_id, key, {"kind": "model", "error": f"the model could not be saved: {type(error).__name__}: {error}"})
+    return _write(grade_id, key, {"kind": "model", "config": config, "num_weights": len(weights)}, weights=weights)
+
+
+def value(grade_id, key, the_value):
+    """Records a plain value (see `autograder.codec.encode`)."""
+    return _write(grade_id, key, {"kind": "value", **_encoded(the_value)})
+
+
+def calls(grade_id, function, key="calls"):
+    """Calls `function` on the inputs the grader provided for `grade_id`
+    and records what each call returned or raised.
+
+    The grader writes the inputs (never the expected outputs) before the
+    notebook runs. Outside autograding there are none, and nothing is
+    called.
+    """
+    folder = records_dir()
+    inputs_file = folder / INPUTS_SUBDIR / f"{grade_id}.json" if folder else None
+    if inputs_file is None or not inputs_file.is_file():
+        return None
+    cases = json.loads(inputs_file.read_text())
+    outcomes = []
+    for arguments in cases:
+        try:
+            returned = function(*codec.decode(arguments))
+        except Exception as error:  # Whatever the student's function raises is the outcome.
+            outcomes.append({"raised": _type_name(error), "message": str(error)[:500]})
+            continue
+        outcomes.append(_encoded(returned))
+    return _write(grade_id, key, {"kind": "calls", "callable": callable(function), "outcomes": outcomes})
+
+
+def _encoded(the_value):
+    try:
+        return {"value": codec.encode(the_value)}
+    except codec.NotEncodable as error:
+        return {"error": str(error)}
+
+
+def _type_name(thing):
+    kind = type(thing)
+    return kind.__qualname__ if kind.__module__ == "builtins" else f"{kind.__module__}.{kind.__qualname__}"
+
+
+def _write(grade_id, key, record, weights=None):
+    for name in (grade_id, key):
+        if not _NAME.match(name):
+            raise ValueError(f"record names are letters, digits, '_', '.' and '-'. Received: {name!r}")
+    text = json.dumps(record)
+    folder = records_dir()
+    if folder is None:
+        return None
+    cell_dir = folder / grade_id
+    cell_dir.mkdir(parents=True, exist_ok=True)
+    if weights is not None:
+        np.savez(cell_dir / f"{key}.weights.npz", *weights)
+    (cell_dir / f"{key}.json").write_text(text)
+    return cell_dir / f"{key}.json"
