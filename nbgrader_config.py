@@ -40,6 +40,16 @@ c.ClearSolutions.text_stub = "YOUR ANSWER HERE"
 # would interrupt any real fit(); a cell past its limit, or a notebook past
 # its own, has its kernel killed and the rest of the notebook marked.
 c.Autograde.exporter_class = "autograder.preprocessors.SubmissionExporter"
+from autograder import nbgrader_fixes  # noqa: E402 (needs nbgrader loaded, as it is here)
+
+nbgrader_fixes.zero_renamed_submissions()
+c.Autograde.sanitize_preprocessors = [
+    "nbgrader.preprocessors.ClearOutput",
+    "nbgrader.preprocessors.DeduplicateIds",
+    "nbgrader.preprocessors.OverwriteKernelspec",
+    "autograder.preprocessors.OverwriteCellsSafely",
+    "nbgrader.preprocessors.CheckCellMetadata",
+]
 c.Autograde.autograde_preprocessors = [
     "autograder.preprocessors.SandboxedExecute",
     "nbgrader.preprocessors.IgnorePattern",

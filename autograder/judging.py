@@ -26,6 +26,9 @@ import argparse
 import dataclasses
 import importlib.util
 import json
+import os
+import subprocess
+import sys
 from pathlib import Path
 
 from autograder import codec, records
@@ -148,11 +151,13 @@ class GradeCells:
         self.cell_inputs[grade_id] = [codec.encode(tuple(arguments)) for arguments in argument_tuples]
 
     def write_inputs(self, folder):
-        """Writes every cell's inputs where `records.calls` looks for them."""
+        """Writes every cell's inputs where `records.calls` looks for them,
+        then the marker that says they are complete."""
         inputs_dir = Path(folder) / records.INPUTS_SUBDIR
         inputs_dir.mkdir(parents=True, exist_ok=True)
         for grade_id, cases in self.cell_inputs.items():
             (inputs_dir / f"{grade_id}.json").write_text(json.dumps(cases))
+        (inputs_dir / records.INPUTS_COMPLETE).write_text("")
 
 
 def load_grading(source_dir):
@@ -177,13 +182,19 @@ def load_grading(source_dir):
     return grade_cells
 
 
-def judge_cells(source_dir, records_folder, grade_ids):
+def judge_cells(source_dir, records_folder, grade_ids, grade_cells=None):
     """Judges each grade cell from its records.
+
+    Args:
+        source_dir: The assignment's source folder, holding `grading.py`.
+        records_folder: Where the hidden tests wrote their records.
+        grade_ids: The autograded test cells to judge.
+        grade_cells: The loaded `GradeCells`, if already loaded.
 
     Returns:
         A `Verdict` per id in `grade_ids`, in order.
     """
-    grade_cells = load_grading(source_dir)
+    grade_cells = grade_cells or load_grading(source_dir)
     verdicts = []
     for grade_id in grade_ids:
         judge = grade_cells.judges.get(grade_id)
@@ -192,6 +203,45 @@ def judge_cells(source_dir, records_folder, grade_ids):
             continue
         verdicts.append(_judge_one(grade_id, judge, CellRecords(records_folder, grade_id)))
     return verdicts
+
+
+class JudgeProcess:
+    """A fresh process that judges one notebook, started before it runs.
+
+    It loads the assignment's `grading.py` and writes the hidden tests'
+    inputs while the student's kernel starts, so that its start-up costs
+    no extra time; then it waits. `verdicts()` sends it the grade ids once
+    the notebook has run and reads its verdicts back.
+    """
+
+    def __init__(self, source_dir, records_dir, output):
+        environment = {**os.environ, "CUDA_VISIBLE_DEVICES": "", "TF_CPP_MIN_LOG_LEVEL": "3"}
+        environment.pop(records.RECORDS_DIR_VARIABLE, None)
+        self.output = Path(output)
+        self.process = subprocess.Popen(
+            [sys.executable, "-m", "autograder.judging", str(source_dir), str(records_dir), str(self.output)],
+            stdin=subprocess.PIPE, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True, env=environment,
+        )
+
+    def verdicts(self, grade_ids, timeout):
+        """Returns a `Verdict` per grade id; every cell fails, with the
+        reason, if the process fails or takes longer than `timeout` seconds."""
+        try:
+            _, errors = self.process.communicate(json.dumps(list(grade_ids)), timeout=timeout)
+            if self.process.returncode == 0:
+                return [Verdict(**item) for item in json.loads(self.output.read_text())]
+            problem = (errors.strip().splitlines() or [f"exit status {self.process.returncode}"])[-1]
+        except subprocess.TimeoutExpired:
+            self.stop()
+            problem = f"it took longer than {timeout} s"
+        except (OSError, ValueError, TypeError) as error:
+            problem = f"{type(error).__name__}: {error}"
+        return [Verdict(grade_id, False, f"the grader's judging process failed: {problem}") for grade_id in grade_ids]
+
+    def stop(self):
+        if self.process.poll() is None:
+            self.process.kill()
+            self.process.wait()
 
 
 def _judge_one(grade_id, judge, cell_records):
@@ -208,14 +258,21 @@ def _judge_one(grade_id, judge, cell_records):
 
 
 def main(argv=None):
-    """`python -m autograder.judging SOURCE_DIR RECORDS_DIR OUTPUT ID...`: writes verdicts as JSON to OUTPUT."""
+    """`python -m autograder.judging SOURCE_DIR RECORDS_DIR OUTPUT`
+
+    Writes the hidden tests' inputs into RECORDS_DIR, then reads a JSON
+    list of grade ids from standard input (sent once the notebook has run)
+    and writes their verdicts as JSON to OUTPUT.
+    """
     parser = argparse.ArgumentParser(prog="python -m autograder.judging", description=main.__doc__)
     parser.add_argument("source_dir", type=Path)
     parser.add_argument("records_dir", type=Path)
     parser.add_argument("output", type=Path)
-    parser.add_argument("grade_ids", nargs="*")
     arguments = parser.parse_args(argv)
-    verdicts = judge_cells(arguments.source_dir, arguments.records_dir, arguments.grade_ids)
+    grade_cells = load_grading(arguments.source_dir)
+    grade_cells.write_inputs(arguments.records_dir)
+    grade_ids = json.loads(sys.stdin.read())
+    verdicts = judge_cells(arguments.source_dir, arguments.records_dir, grade_ids, grade_cells)
     arguments.output.write_text(json.dumps([dataclasses.asdict(verdict) for verdict in verdicts]))
 
 

@@ -5,6 +5,9 @@
 - `SubmissionExporter` reads a submission that is not a notebook (invalid
   JSON, an empty file) as an empty notebook, so it is graded as blank
   instead of being dropped.
+- `OverwriteCellsSafely` puts back deleted grade cells where nbgrader's
+  own `OverwriteCells` crashes (a deleted cell right after a locked,
+  ungraded cell).
 - `SandboxedExecute` runs the notebook in a sandboxed kernel
   (`autograder.sandbox`) with a wall-clock cap per cell and per notebook;
   when the kernel dies or is stopped, the cells after it fail with the
@@ -16,12 +19,8 @@
 - `TruncateLongOutputs` keeps any one output to a readable size.
 """
 
-import json
 import os
 import re
-import subprocess
-import sys
-import tempfile
 import time
 import uuid
 from pathlib import Path
@@ -31,8 +30,9 @@ from jupyter_core.utils import run_sync
 from nbclient import NotebookClient
 from nbclient.exceptions import CellTimeoutError, DeadKernelError
 from nbconvert.exporters import NotebookExporter
+from nbgrader.api import MissingEntry
 from nbgrader.coursedir import CourseDirectory
-from nbgrader.preprocessors import Execute, NbGraderPreprocessor
+from nbgrader.preprocessors import Execute, NbGraderPreprocessor, OverwriteCells
 from nbgrader.utils import is_grade, is_solution
 from jupyter_client.manager import AsyncKernelManager
 from traitlets import Bool, Enum, Integer
@@ -67,6 +67,69 @@ class SubmissionExporter(NotebookExporter):
             self.log.warning("Submission is not a readable notebook (%s); grading it as blank", error)
             notebook = unreadable_notebook(f"{type(error).__name__}: {str(error)[:200]}")
         return self.from_notebook_node(notebook, resources=resources, **kw)
+
+
+class OverwriteCellsSafely(OverwriteCells):
+    """`OverwriteCells` that survives whatever a student did to the cells.
+
+    nbgrader 0.9.6 stops grading the whole submission when a student
+    deleted a grade cell that followed a locked, ungraded cell (KeyError),
+    duplicated a grade cell (KeyError), or edited a grade cell's `grade`
+    flag ("Inconsistent checksums"). Here every known cell first gets its
+    nbgrader flags and points back from the gradebook, cells whose
+    metadata names no known cell lose it, and deleted grade cells go back
+    after the nearest earlier cell that is still there.
+    """
+
+    def preprocess_cell(self, cell, resources, index):
+        if "nbgrader" in cell.metadata:
+            if "grade_id" in cell.metadata.nbgrader:
+                self._restore_flags(cell)
+            if "grade_id" not in cell.metadata.nbgrader:
+                del cell.metadata["nbgrader"]
+                return cell, resources
+        cell, resources = super().preprocess_cell(cell, resources, index)
+        if "nbgrader" in cell.metadata and "grade_id" not in cell.metadata.nbgrader:
+            del cell.metadata["nbgrader"]  # nbgrader dropped an unknown id
+        return cell, resources
+
+    def _restore_flags(self, cell):
+        grade_id = cell.metadata.nbgrader["grade_id"]
+        where = (grade_id, self.notebook_id, self.assignment_id)
+        try:
+            source_cell = self.gradebook.find_source_cell(*where)
+        except MissingEntry:
+            return
+        flags = cell.metadata.nbgrader
+        flags["locked"] = source_cell.locked
+        try:
+            flags["points"] = self.gradebook.find_grade_cell(*where).max_score
+            flags["grade"] = True
+        except MissingEntry:
+            flags["grade"] = False
+            flags.pop("points", None)
+        try:
+            self.gradebook.find_solution_cell(*where)
+            flags["solution"] = True
+        except MissingEntry:
+            flags["solution"] = False
+
+    def add_missing_grade_cells(self, nb, resources):
+        source_notebook = self.gradebook.find_notebook(self.notebook_id, self.assignment_id)
+        source_cells = source_notebook.source_cells
+        grade_cells = {cell.name: cell for cell in source_notebook.grade_cells}
+        solution_ids = {cell.name for cell in source_notebook.solution_cells}
+        for position, source_cell in enumerate(source_cells):
+            present = {cell.metadata.nbgrader["grade_id"]: index for index, cell in enumerate(nb.cells)
+                       if "grade_id" in cell.metadata.get("nbgrader", {})}
+            if source_cell.name not in grade_cells or source_cell.name in present:
+                continue
+            self.log.warning("Grade cell %s was deleted; putting it back", source_cell.name)
+            restored = self.missing_cell_transform(source_cell, grade_cells[source_cell.name].max_score,
+                                                   is_solution=source_cell.name in solution_ids)
+            earlier = [present[cell.name] for cell in source_cells[:position] if cell.name in present]
+            nb.cells.insert(max(earlier) + 1 if earlier else 0, nbformat.from_dict(restored))
+        return nb, resources
 
 
 class SandboxedKernelManager(AsyncKernelManager):
@@ -143,19 +206,20 @@ class SandboxedExecute(Execute):
         keras_datasets = data.keras_cache_dir() / "datasets"
         hidden = [Path(sandbox.__file__).parent / "examples"]
         self._layout = sandbox.prepare_layout(scratch, submission_dir, sandbox.default_read_only(), keras_datasets, hidden)
-        source_dir = _source_dir(self.config, resources)
-        judging.load_grading(source_dir).write_inputs(self._layout.records_dir)
-        if os.geteuid() == 0 and not problem:
-            for path in self._layout.records_dir.rglob("*"):
-                os.lchown(path, sandbox.SANDBOX_UID, sandbox.SANDBOX_GID)
+        judge = judging.JudgeProcess(_source_dir(self.config, resources), self._layout.records_dir, scratch / "verdicts.json")
         self._cgroup = None if problem else cgroups.KernelCgroup.create(scratch.name, self.memory_bytes, self.max_processes)
         self._sandboxed = not problem
-        resources[RESOURCE_KEY] = {"scratch": str(scratch), "records_dir": str(self._layout.records_dir),
-                                   "sandboxed": self._sandboxed, "stopped": None}
+        resources[RESOURCE_KEY] = {"scratch": str(scratch), "judge": judge, "sandboxed": self._sandboxed, "stopped": None}
         saved_variable = os.environ.get(records.RECORDS_DIR_VARIABLE)
         os.environ[records.RECORDS_DIR_VARIABLE] = str(self._layout.records_dir)  # for an unsandboxed kernel
+        start = time.monotonic()
         try:
             self._run(nb, resources, km)
+            self.log.info("Executed in %.1f s (%s)", time.monotonic() - start, "sandboxed" if self._sandboxed else "NOT sandboxed")
+        except BaseException:
+            judge.stop()
+            sandbox.cleanup(scratch)
+            raise
         finally:
             if saved_variable is None:
                 os.environ.pop(records.RECORDS_DIR_VARIABLE, None)
@@ -256,11 +320,17 @@ class ApplyVerdicts(NbGraderPreprocessor):
         if info is None:
             raise RuntimeError("ApplyVerdicts needs SandboxedExecute before it in Autograde.autograde_preprocessors")
         test_cells = [cell for cell in nb.cells if is_grade(cell) and not is_solution(cell) and cell.cell_type == "code"]
+        start = time.monotonic()
         try:
-            verdicts = self._judge(_source_dir(self.config, resources), info["records_dir"],
-                                   [cell.metadata.nbgrader["grade_id"] for cell in test_cells])
+            grade_ids = [cell.metadata.nbgrader["grade_id"] for cell in test_cells]
+            verdicts = {verdict.grade_id: verdict for verdict in info["judge"].verdicts(grade_ids, self.judge_timeout)}
         finally:
+            info["judge"].stop()
             sandbox.cleanup(info["scratch"])
+        failed_process = [verdict for verdict in verdicts.values() if "judging process failed" in verdict.message]
+        if failed_process:
+            self.log.error("The grader's judging process failed: %s", failed_process[0].message)
+        self.log.info("Judged %d grade cells in %.1f s", len(test_cells), time.monotonic() - start)
         for cell in test_cells:
             verdict = verdicts[cell.metadata.nbgrader["grade_id"]]
             cell.outputs = _kernel_outputs_as_text(cell.outputs)
@@ -270,24 +340,9 @@ class ApplyVerdicts(NbGraderPreprocessor):
                 cell.outputs.append(_error_output("GradingFailed", verdict.message))
             points = cell.metadata.nbgrader.get("points", 0)
             cell.source = HIDDEN_TESTS.sub(f"# Hidden tests ({points:g} points) ran outside your notebook; the grader's verdict is below.\n", cell.source)
+        nb.metadata[RESOURCE_KEY] = {"sandboxed": info["sandboxed"], "stopped": info["stopped"]}
+        del resources[RESOURCE_KEY]
         return nb, resources
-
-    def _judge(self, source_dir, records_dir, grade_ids):
-        with tempfile.TemporaryDirectory() as folder:
-            output = Path(folder) / "verdicts.json"
-            command = [sys.executable, "-m", "autograder.judging", str(source_dir), str(records_dir), str(output), *grade_ids]
-            environment = {**os.environ, "CUDA_VISIBLE_DEVICES": "", "TF_CPP_MIN_LOG_LEVEL": "3"}
-            environment.pop(records.RECORDS_DIR_VARIABLE, None)
-            try:
-                finished = subprocess.run(command, capture_output=True, text=True, timeout=self.judge_timeout, env=environment)
-                verdicts = json.loads(output.read_text()) if finished.returncode == 0 else None
-                problem = (finished.stderr.strip().splitlines() or ["no message"])[-1]
-            except (subprocess.TimeoutExpired, OSError, ValueError) as error:
-                verdicts, problem = None, str(error)
-        if verdicts is None:
-            self.log.error("The grader's judging process failed: %s", problem)
-            return {grade_id: judging.Verdict(grade_id, False, f"the grader's judging process failed: {problem}") for grade_id in grade_ids}
-        return {item["grade_id"]: judging.Verdict(**item) for item in verdicts}
 
 
 def _kernel_outputs_as_text(outputs):

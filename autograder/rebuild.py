@@ -30,6 +30,9 @@ _MODULES = {
     "keras.src.models.sequential": "keras",
 }
 _MODEL_CLASSES = {"Sequential": "Sequential", "Functional": "Model"}
+# Plain data Keras writes without a module (tensors between layers, arrays);
+# `__lambda__` and friends are left out on purpose.
+_PLAIN_DATA = {"__keras_tensor__", "__tensor__", "__numpy__", "__tuple__", "__ellipsis__", "__slice__"}
 # Layers that run or load arbitrary code.
 _REFUSED = {"Lambda", "TFSMLayer", "TorchModuleWrapper", "JaxLayer", "FlaxLayer"}
 
@@ -59,6 +62,8 @@ def check_config(node, path="model"):
                 f"{path} is {module}.{class_name}, not one of Keras's built-in classes; "
                 "custom layers, activations and functions cannot be graded"
             )
+    elif node.get("class_name") in _PLAIN_DATA and "module" not in node:
+        pass
     elif "class_name" in node or "module" in node:
         raise UnsafeRecord(f"{path} names an object without saying where it comes from: {sorted(node)}")
     for key, item in node.items():

@@ -21,6 +21,7 @@ dropped.
 import json
 import os
 import re
+import time
 from pathlib import Path
 
 import numpy as np
@@ -29,6 +30,8 @@ from autograder import codec
 
 RECORDS_DIR_VARIABLE = "AUTOGRADER_RECORDS_DIR"
 INPUTS_SUBDIR = "inputs"
+INPUTS_COMPLETE = ".complete"
+INPUTS_WAIT_SECONDS = 300
 _NAME = re.compile(r"^[A-Za-z0-9_.-]{1,100}$")
 
 
@@ -69,14 +72,22 @@ def calls(grade_id, function, key="calls"):
     """Calls `function` on the inputs the grader provided for `grade_id`
     and records what each call returned or raised.
 
-    The grader writes the inputs (never the expected outputs) before the
-    notebook runs. Outside autograding there are none, and nothing is
-    called.
+    The grader writes the inputs (never the expected outputs) while the
+    notebook starts; this waits for them if they are not complete yet.
+    Outside autograding there are none, and nothing is called.
     """
     folder = records_dir()
-    inputs_file = folder / INPUTS_SUBDIR / f"{grade_id}.json" if folder else None
-    if inputs_file is None or not inputs_file.is_file():
+    if folder is None:
         return None
+    inputs_dir = folder / INPUTS_SUBDIR
+    deadline = time.monotonic() + INPUTS_WAIT_SECONDS
+    while not (inputs_dir / INPUTS_COMPLETE).exists():
+        if time.monotonic() > deadline:
+            return _write(grade_id, key, {"kind": "calls", "error": "the grader's inputs never arrived"})
+        time.sleep(0.1)
+    inputs_file = inputs_dir / f"{grade_id}.json"
+    if not inputs_file.is_file():
+        return _write(grade_id, key, {"kind": "calls", "error": f"the grader has no inputs for {grade_id!r}"})
     cases = json.loads(inputs_file.read_text())
     outcomes = []
     for arguments in cases:

@@ -246,6 +246,10 @@ def _environment(layout):
         "TF_CPP_MIN_LOG_LEVEL": os.environ.get("TF_CPP_MIN_LOG_LEVEL", "2"),
         "CUDA_VISIBLE_DEVICES": "",
         records.RECORDS_DIR_VARIABLE: str(layout.records_dir),
+        # The real parent's pid means nothing in the sandbox's pid namespace,
+        # where ipykernel would take it for a dead parent and exit; 1 turns
+        # its parent polling off.
+        "JPY_PARENT_PID": "1",
     }
 
 

@@ -1,0 +1,50 @@
+"""A fix to `nbgrader autograde` that no configuration option reaches.
+
+nbgrader 0.9.6 gives a submission whose notebook was renamed (the only
+notebook it holds has a name the assignment does not know) no scores at
+all: it stops with "No notebooks found" after creating the submission, and
+every cell is left waiting for manual grading forever. `nbgrader_config.py`
+calls `zero_renamed_submissions()`, after which such a submission scores
+zero in every cell, like a missing notebook, and nbgrader still reports the
+error, naming the file, so the instructor can rename it and regrade.
+"""
+
+import functools
+
+from nbgrader.api import Gradebook
+from nbgrader.converters import Autograde
+from nbgrader.converters.base import NbGraderException
+
+
+def zero_renamed_submissions():
+    """Patches `Autograde.init_assignment`; calling it twice patches once."""
+    original = Autograde.init_assignment
+    if getattr(original, "zeroes_renamed_submissions", False):
+        return
+
+    @functools.wraps(original)
+    def init_assignment(self, assignment_id, student_id):
+        try:
+            original(self, assignment_id, student_id)
+        except NbGraderException:
+            if not self.notebooks:
+                _zero_every_cell(self, assignment_id, student_id)
+            raise
+
+    init_assignment.zeroes_renamed_submissions = True
+    Autograde.init_assignment = init_assignment
+
+
+def _zero_every_cell(converter, assignment_id, student_id):
+    with Gradebook(converter.coursedir.db_url, converter.coursedir.course_id) as gradebook:
+        submission = gradebook.find_submission(assignment_id, student_id)
+        for notebook in submission.notebooks:
+            for grade in notebook.grades:
+                grade.auto_score = 0
+                grade.needs_manual_grade = False
+        gradebook.db.commit()
+    converter.log.error(
+        "Student %s submitted no notebook with the assignment's notebook names (a renamed notebook?): "
+        "every cell scores zero. Rename the file in submitted/%s/%s and autograde again.",
+        student_id, student_id, assignment_id,
+    )

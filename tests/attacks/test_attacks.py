@@ -1,0 +1,254 @@
+"""The attack suite: submissions that try to fool or break grading, graded
+with real `nbgrader autograde` inside the sandbox.
+
+Every attack (see `catalog.py`) is the honest wrong answer plus one
+attempt. It must score what the honest wrong answer scores (or, where it
+wrecks its own work first, not more), finish within the caps, and change
+nothing outside its own autograded folder: `source/`, `release/`, every
+submission, the other students' autograded folders and their gradebook
+rows are hashed before and after each attack.
+"""
+
+import hashlib
+import json
+import shutil
+import socket
+import sqlite3
+import threading
+import time
+from pathlib import Path
+
+import nbformat
+import pytest
+
+from autograder import nbgrader_course, sandbox
+import attack_catalog as catalog
+
+ASSIGNMENT = "attack_target"
+HERE = Path(__file__).parent
+CELL_TIMEOUT = 20
+NOTEBOOK_TIMEOUT = 90
+OVERHEAD_SECONDS = 15
+GRADING_FILE_CANARY = "5f0c1e9a"
+CAPS = f"""
+# The attack suite's caps: small, so that attacks that run until stopped end soon.
+c.SandboxedExecute.sandbox_mode = "required"
+c.SandboxedExecute.timeout = {CELL_TIMEOUT}
+c.SandboxedExecute.notebook_timeout = {NOTEBOOK_TIMEOUT}
+c.SandboxedExecute.memory_bytes = 3 * 1024**3
+c.SandboxedExecute.max_processes = 256
+c.SandboxedExecute.max_file_bytes = 256 * 1024**2
+"""
+
+pytestmark = pytest.mark.skipif(sandbox.problem() is not None, reason=f"no sandbox here: {sandbox.problem()}")
+
+
+class LoopbackServer:
+    """A TCP server on the host's 127.0.0.1 that counts connections."""
+
+    def __init__(self):
+        self.socket = socket.create_server(("127.0.0.1", 0))
+        self.socket.settimeout(0.5)
+        self.port = self.socket.getsockname()[1]
+        self.connections = 0
+        self.running = True
+        self.thread = threading.Thread(target=self._serve, daemon=True)
+        self.thread.start()
+
+    def _serve(self):
+        while self.running:
+            try:
+                connection, _ = self.socket.accept()
+            except OSError:
+                continue
+            self.connections += 1
+            connection.close()
+
+    def close(self):
+        self.running = False
+        self.thread.join(timeout=5)
+        self.socket.close()
+
+
+def _digest(path):
+    return hashlib.sha256(path.read_bytes()).hexdigest()
+
+
+def snapshot(course, attacker):
+    """Hashes of everything an attacker must not change, and the other students' gradebook rows."""
+    files = {}
+    for top in ("source", "release", "submitted", "autograded", "nbgrader_config.py"):
+        root = course / top
+        paths = [root] if root.is_file() else sorted(root.rglob("*"))
+        for path in paths:
+            relative = path.relative_to(course)
+            if path.is_file() and not (relative.parts[0] == "autograded" and relative.parts[1] == attacker):
+                files[str(relative)] = _digest(path)
+    with sqlite3.connect(course / "gradebook.db") as database:
+        rows = database.execute(
+            "select s.student_id, n.id, g.* from grade g join submitted_notebook n on g.notebook_id = n.id "
+            "join submitted_assignment s on n.assignment_id = s.id where s.student_id != ? order by g.id",
+            (attacker,),
+        ).fetchall()
+    return files, rows
+
+
+def place_submission(course, student, submission, file_name=None):
+    folder = course / "submitted" / student / ASSIGNMENT
+    folder.mkdir(parents=True)
+    path = folder / (file_name or f"{ASSIGNMENT}.ipynb")
+    if isinstance(submission, bytes):
+        path.write_bytes(submission)
+    else:
+        nbformat.write(submission, path)
+    return path
+
+
+def auto_score(course, student):
+    (score,) = nbgrader_course.read_scores(course, ASSIGNMENT, student)
+    return score
+
+
+@pytest.fixture(scope="module")
+def attack_course(course_root, tmp_path_factory, record_timing):
+    """The attack assignment released, with the honest wrong answer, a witness and the reference graded."""
+    course = tmp_path_factory.mktemp("attack-course")
+    shutil.copy2(course_root / "nbgrader_config.py", course / "nbgrader_config.py")
+    with open(course / "nbgrader_config.py", "a") as config:
+        config.write(CAPS)
+    shutil.copytree(HERE / "course" / "source", course / "source")
+    nbgrader_course.generate_assignment(course, ASSIGNMENT)
+    release = nbformat.read(course / "release" / ASSIGNMENT / f"{ASSIGNMENT}.ipynb", as_version=4)
+    source = nbformat.read(course / "source" / ASSIGNMENT / f"{ASSIGNMENT}.ipynb", as_version=4)
+    place_submission(course, "reference", source)
+    honest = catalog.build(catalog.Attack("honest_wrong", "the honest wrong answer"), release, {})
+    times = {}
+    for student, notebook in (("honest_wrong", honest), ("witness", honest)):
+        place_submission(course, student, notebook)
+    for student in ("reference", "honest_wrong", "witness"):
+        times[student] = nbgrader_course.autograde(course, ASSIGNMENT, student)
+        record_timing(f"autograde attack_target / {student}", times[student])
+    return {"course": course, "release": release, "times": times}
+
+
+def test_the_reference_gets_full_marks_inside_the_sandbox(attack_course):
+    course = attack_course["course"]
+    score = auto_score(course, "reference")
+    assert score.auto_score == score.auto_max_score == 4
+    graded = nbformat.read(course / "autograded" / "reference" / ASSIGNMENT / f"{ASSIGNMENT}.ipynb", as_version=4)
+    assert graded.metadata["autograder"] == {"sandboxed": True, "stopped": None}
+
+
+def test_the_honest_wrong_answer_earns_only_the_model_shapes(attack_course):
+    score = auto_score(attack_course["course"], "honest_wrong")
+    assert score.failed == {"scale_cases", "trained_accuracy"}
+    assert score.auto_score == 1
+
+
+def test_regrading_gives_identical_scores(attack_course):
+    course = attack_course["course"]
+    before = auto_score(course, "reference")
+    nbgrader_course.autograde(course, ASSIGNMENT, "reference")
+    assert auto_score(course, "reference") == before
+
+
+@pytest.fixture(scope="module")
+def attack_results(attack_course, record_timing):
+    """Grades every attack, one at a time, with a snapshot before and after each."""
+    course = attack_course["course"]
+    server = LoopbackServer()
+    context = {"course": course, "witness": "witness", "port": server.port, "canary": catalog.ATTACKER_CANARY}
+    results = {}
+    try:
+        for attack in catalog.ATTACKS:
+            submission = catalog.build(attack, attack_course["release"], context)
+            before = snapshot(course, attack.name)
+            place_submission(course, attack.name, submission, attack.file_name)
+            start = time.perf_counter()
+            try:
+                nbgrader_course.autograde(course, ASSIGNMENT, attack.name)
+                error = None
+            except nbgrader_course.NbgraderError as raised:
+                error = str(raised)
+            seconds = time.perf_counter() - start
+            after = snapshot(course, attack.name)
+            record_timing(f"attack {attack.name}", seconds)
+            results[attack.name] = {"before": before, "after": after, "seconds": seconds, "error": error}
+    finally:
+        server.close()
+    return {"results": results, "connections": server.connections}
+
+
+def _graded_notebook_text(course, student):
+    folder = course / "autograded" / student / ASSIGNMENT
+    return "\n".join(path.read_text() for path in folder.glob("*.ipynb"))
+
+
+@pytest.mark.parametrize("attack", catalog.ATTACKS, ids=[attack.name for attack in catalog.ATTACKS])
+def test_an_attack_scores_no_more_than_the_honest_wrong_answer(attack_course, attack_results, attack):
+    course = attack_course["course"]
+    error = attack_results["results"][attack.name]["error"]
+    assert (error is not None) == attack.nbgrader_reports_error, error
+    honest = auto_score(course, "honest_wrong").auto_score
+    score = auto_score(course, attack.name)
+    if attack.expected == catalog.SAME:
+        assert score.auto_score == honest, f"{attack.description}: failed {score.failed}"
+    else:
+        assert score.auto_score <= honest, f"{attack.description}: failed {score.failed}"
+    assert not [cell.grade_id for cell in score.auto_cells if cell.needs_manual_grade]
+
+
+@pytest.mark.parametrize("attack", catalog.ATTACKS, ids=[attack.name for attack in catalog.ATTACKS])
+def test_an_attack_changes_nothing_outside_its_own_folder(attack_results, attack):
+    result = attack_results["results"][attack.name]
+    files_before, rows_before = result["before"]
+    files_after, rows_after = result["after"]
+    changed = sorted(name for name in files_before if files_after.get(name) != files_before[name])
+    assert not changed, f"{attack.description} changed {changed}"
+    assert rows_after == rows_before, f"{attack.description} changed other students' gradebook rows"
+
+
+@pytest.mark.parametrize("attack", catalog.ATTACKS, ids=[attack.name for attack in catalog.ATTACKS])
+def test_an_attack_costs_at_most_the_caps_plus_15_seconds(attack_course, attack_results, attack):
+    seconds = attack_results["results"][attack.name]["seconds"]
+    limit = attack_course["times"]["honest_wrong"] + CELL_TIMEOUT + OVERHEAD_SECONDS
+    assert seconds <= limit, f"{attack.description} took {seconds:.0f} s (limit {limit:.0f} s)"
+
+
+def test_no_attack_reached_the_network(attack_results):
+    assert attack_results["connections"] == 0
+
+
+def test_no_attack_could_read_the_course(attack_course, attack_results):
+    text = _graded_notebook_text(attack_course["course"], "reads_course_files")
+    assert "no course folder" in text or "cannot read" in text or "[]" in text
+    assert GRADING_FILE_CANARY not in text
+    assert "SQLite format" not in text
+
+
+@pytest.mark.parametrize("name, reason", [
+    ("os_exit", "the kernel died in cell"),
+    ("segfault", "the kernel died in cell"),
+    ("allocates_100_gb", "ran out of memory"),
+    ("ignores_interrupts", "ran past its limit"),
+    ("fork_bomb", "ran past its limit"),
+])
+def test_a_stopped_kernel_is_reported_in_the_notebook(attack_course, attack_results, name, reason):
+    assert reason in _graded_notebook_text(attack_course["course"], name)
+
+
+def test_huge_output_is_cut(attack_course, attack_results):
+    folder = attack_course["course"] / "autograded" / "prints_100_mb" / ASSIGNMENT
+    (path,) = folder.glob("*.ipynb")
+    assert path.stat().st_size < 2_000_000
+
+
+def test_feedback_names_hidden_tests_without_their_code(attack_course, attack_results):
+    course = attack_course["course"]
+    nbgrader_course.run_nbgrader(course, "generate_feedback", ASSIGNMENT, "--student", "honest_wrong", "--force")
+    (html,) = (course / "feedback" / "honest_wrong" / ASSIGNMENT).glob("*.html")
+    text = html.read_text()
+    assert "records.calls" not in text and "records.model" not in text
+    assert "Hidden tests (2 points) ran outside your notebook" in text
+    assert "GradingFailed" in text and "scale" in text
+    assert json.dumps(catalog.ATTACKER_CANARY) not in text

@@ -1,0 +1,80 @@
+"""Judging grade cells from records: every problem fails closed."""
+
+import json
+import textwrap
+
+import pytest
+
+from autograder import judging, records, synthetic
+
+
+@pytest.fixture
+def assignment(tmp_path):
+    source = tmp_path / "source"
+    source.mkdir()
+    (source / "grading.py").write_text(textwrap.dedent('''
+        from autograder import checks
+        from autograder.checks import Case
+        from autograder.judging import GradeCells
+
+        CASES = [Case((2,), 4, "2"), Case((3,), 9, "3")]
+        grade_cells = GradeCells()
+        grade_cells.inputs("square_cases", [case.args for case in CASES])
+
+        @grade_cells.judge("square_cases")
+        def square_cases(records):
+            return [checks.recorded_cases(records.calls(len(CASES)), CASES, "square")]
+
+        @grade_cells.judge("crashes")
+        def crashes(records):
+            raise RuntimeError("bug in the judge")
+    '''))
+    folder = tmp_path / "records"
+    judging.load_grading(source).write_inputs(folder)
+    return source, folder
+
+
+def _record_calls(folder, monkeypatch, function):
+    monkeypatch.setenv(records.RECORDS_DIR_VARIABLE, str(folder))
+    records.calls("square_cases", function)
+
+
+def test_a_right_function_passes_and_a_wrong_one_fails(assignment, monkeypatch):
+    source, folder = assignment
+    _record_calls(folder, monkeypatch, lambda x: x * x)
+    (verdict,) = judging.judge_cells(source, folder, ["square_cases"])
+    assert verdict.passed, verdict.message
+    _record_calls(folder, monkeypatch, lambda x: x + x)
+    (verdict,) = judging.judge_cells(source, folder, ["square_cases"])
+    assert not verdict.passed and "square(3) returned 6; expected 9" in verdict.message
+
+
+def test_the_kernel_sees_inputs_but_never_expected_values(assignment):
+    _, folder = assignment
+    text = (folder / records.INPUTS_SUBDIR / "square_cases.json").read_text()
+    assert "2" in text and "9" not in text
+
+
+@pytest.mark.parametrize("problem", ["missing", "malformed", "wrong_count", "no_judge", "judge_crashes"])
+def test_every_problem_fails_closed_with_a_message(assignment, monkeypatch, problem):
+    source, folder = assignment
+    grade_id = "square_cases"
+    if problem == "malformed":
+        (folder / grade_id).mkdir()
+        (folder / grade_id / "calls.json").write_text("{not json")
+    elif problem == "wrong_count":
+        (folder / grade_id).mkdir()
+        (folder / grade_id / "calls.json").write_text(json.dumps({"kind": "calls", "callable": True, "outcomes": []}))
+    elif problem == "no_judge":
+        grade_id = "unknown_cell"
+    elif problem == "judge_crashes":
+        grade_id = "crashes"
+    (verdict,) = judging.judge_cells(source, folder, [grade_id])
+    assert not verdict.passed
+    assert verdict.message
+
+
+def test_a_recorded_history_is_judged_as_a_history(tmp_path, monkeypatch):
+    monkeypatch.setenv(records.RECORDS_DIR_VARIABLE, str(tmp_path))
+    records.value("cell", "history", synthetic.make_history(loss=[1.0], val_loss=[0.9]))
+    assert judging.CellRecords(tmp_path, "cell").value("history").history == {"loss": [1.0], "val_loss": [0.9]}
