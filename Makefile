@@ -14,7 +14,7 @@ PIP := $(PYTHON) -m pip --disable-pip-version-check --quiet
 export PATH := $(abspath $(VENV))/bin:$(PATH)
 export TF_CPP_MIN_LOG_LEVEL ?= 2
 
-.PHONY: setup data demo test lab release check-release clean help
+.PHONY: setup data sandbox demo test lab release check-release clean help
 
 help:
 	@echo "make demo           generate the release and autograde example submissions, print scores"
@@ -25,7 +25,7 @@ help:
 	@echo "make setup          only set up: virtualenv, requirements, Fashion-MNIST"
 	@echo "make clean          remove build/ (demo work folders); keeps .venv"
 
-setup: $(INSTALLED) data
+setup: $(INSTALLED) data sandbox
 
 $(INSTALLED): requirements.txt pyproject.toml
 	@echo "==> Setting up $(VENV) with $$($(BOOTSTRAP_PYTHON) --version)"
@@ -34,15 +34,26 @@ $(INSTALLED): requirements.txt pyproject.toml
 	$(PIP) install --no-deps -e .
 	@touch $@
 
+# Installs a Debian package with apt-get (as root, or with sudo) unless FILE exists:
+# $(call apt_install,PACKAGE,FILE,WHAT HAPPENS WITHOUT IT)
+define apt_install
+	@if [ ! -e $(2) ] && command -v apt-get >/dev/null 2>&1; then \
+	  echo "==> Installing $(1) with apt-get"; \
+	  if [ "$$(id -u)" = 0 ]; then SUDO=; else SUDO="sudo -n"; fi; \
+	  { $$SUDO apt-get update -qq && DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y -qq $(1) >/dev/null; } \
+	    || echo "warning: could not install $(1) (needs root or sudo); $(3)"; \
+	fi
+endef
+
 # Fashion-MNIST from Debian's package when apt is there; otherwise Keras downloads it.
 data: $(INSTALLED)
-	@if [ ! -f $(SYSTEM_DATASET) ] && command -v apt-get >/dev/null 2>&1; then \
-	  echo "==> Installing $(DATASET_PACKAGE) with apt-get"; \
-	  if [ "$$(id -u)" = 0 ]; then SUDO=; else SUDO="sudo -n"; fi; \
-	  { $$SUDO apt-get update -qq && DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y -qq $(DATASET_PACKAGE) >/dev/null; } \
-	    || echo "warning: could not install $(DATASET_PACKAGE) (needs root or sudo); Keras will try to download Fashion-MNIST"; \
-	fi
+	$(call apt_install,$(DATASET_PACKAGE),$(SYSTEM_DATASET),Keras will try to download Fashion-MNIST)
 	@$(PYTHON) -m course.data
+
+# bubblewrap, the sandbox that autograde runs students' notebooks in.
+sandbox: $(INSTALLED)
+	$(call apt_install,bubblewrap,/usr/bin/bwrap,autograde will run notebooks without a sandbox and warn)
+	@$(PYTHON) -m autograder sandbox-check || true
 
 demo: setup
 	$(PYTHON) -m autograder demo

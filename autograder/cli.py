@@ -6,11 +6,13 @@ Examples:
     python -m autograder demo --assignment 01_loss_curves --example dense1_output
     python -m autograder release
     python -m autograder release --check
+    python -m autograder sandbox-check
 
 Exit codes:
-    0: done; the demo's examples scored as expected, or `release/` is in sync.
-    1: an example scored differently from what it should, or `release/` is
-       out of sync with `source/`.
+    0: done; the demo's examples scored as expected, `release/` is in sync,
+       or the sandbox works.
+    1: an example scored differently from what it should, `release/` is
+       out of sync with `source/`, or the sandbox cannot start here.
     2: bad arguments, or a folder or file that was not what was expected.
     3: nbgrader itself failed; its output is printed.
 """
@@ -18,7 +20,7 @@ Exit codes:
 import argparse
 import sys
 
-from autograder import demo, nbgrader_course, release
+from autograder import demo, nbgrader_course, release, sandbox
 
 EXIT_OK, EXIT_MISMATCH, EXIT_BAD_INPUT, EXIT_NBGRADER = 0, 1, 2, 3
 
@@ -54,6 +56,14 @@ def build_parser():
     )
     release_parser.add_argument("--check", action="store_true", help="only report differences; exit 1 if any")
     release_parser.add_argument("--assignment", action="append", help="assignment to release; repeat for more (default: all)")
+
+    commands.add_parser(
+        "sandbox-check",
+        help="say whether autograde can run students' notebooks in the sandbox here",
+        description="Starts a throw-away sandbox (bubblewrap, user 65534, no network) and reports "
+        "whether it works and whether memory and process caps come from a cgroup.",
+        epilog="Example: python -m autograder sandbox-check",
+    )
     return parser
 
 
@@ -62,6 +72,8 @@ def main(argv=None):
     try:
         if arguments.command == "demo":
             return _demo(arguments)
+        if arguments.command == "sandbox-check":
+            return _sandbox_check()
         return _release(arguments)
     except nbgrader_course.NbgraderError as error:
         print(error, file=sys.stderr)
@@ -69,6 +81,22 @@ def main(argv=None):
     except (FileNotFoundError, FileExistsError, KeyError, ValueError) as error:
         print(f"error: {error}", file=sys.stderr)
         return EXIT_BAD_INPUT
+
+
+def _sandbox_check():
+    problem = sandbox.problem()
+    if problem:
+        print(f"The sandbox cannot start here: {problem}. Autograde will run students' notebooks "
+              "unsandboxed, with a warning.", file=sys.stderr)
+        return EXIT_MISMATCH
+    from autograder import cgroups
+
+    group = cgroups.KernelCgroup.create("sandbox-check", sandbox.Limits.memory_bytes, sandbox.Limits.max_processes)
+    caps = "a cgroup" if group else "rlimits (no cgroup could be made)"
+    if group:
+        group.remove()
+    print(f"Sandbox works: kernels run as uid {sandbox.SANDBOX_UID} with no network; memory and process caps from {caps}.")
+    return EXIT_OK
 
 
 def _demo(arguments):

@@ -218,19 +218,22 @@ class JudgeProcess:
         environment = {**os.environ, "CUDA_VISIBLE_DEVICES": "", "TF_CPP_MIN_LOG_LEVEL": "3"}
         environment.pop(records.RECORDS_DIR_VARIABLE, None)
         self.output = Path(output)
-        self.process = subprocess.Popen(
-            [sys.executable, "-m", "autograder.judging", str(source_dir), str(records_dir), str(self.output)],
-            stdin=subprocess.PIPE, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True, env=environment,
-        )
+        self.log_path = self.output.with_suffix(".log")
+        with open(self.log_path, "w") as log:  # a file, not a pipe, which a chatty import could fill
+            self.process = subprocess.Popen(
+                [sys.executable, "-m", "autograder.judging", str(source_dir), str(records_dir), str(self.output)],
+                stdin=subprocess.PIPE, stdout=log, stderr=log, text=True, env=environment,
+            )
 
     def verdicts(self, grade_ids, timeout):
         """Returns a `Verdict` per grade id; every cell fails, with the
         reason, if the process fails or takes longer than `timeout` seconds."""
         try:
-            _, errors = self.process.communicate(json.dumps(list(grade_ids)), timeout=timeout)
+            self.process.communicate(json.dumps(list(grade_ids)), timeout=timeout)
             if self.process.returncode == 0:
                 return [Verdict(**item) for item in json.loads(self.output.read_text())]
-            problem = (errors.strip().splitlines() or [f"exit status {self.process.returncode}"])[-1]
+            errors = self.log_path.read_text(errors="replace").strip().splitlines()
+            problem = (errors or [f"exit status {self.process.returncode}"])[-1]
         except subprocess.TimeoutExpired:
             self.stop()
             problem = f"it took longer than {timeout} s"

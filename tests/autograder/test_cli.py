@@ -64,3 +64,14 @@ def test_usage_errors_exit_2():
     with pytest.raises(SystemExit) as exit_info:
         cli.main(["grade-everything"])
     assert exit_info.value.code == 2
+
+
+def test_sandbox_check_says_whether_the_sandbox_works(capsys):
+    from autograder import sandbox
+
+    code = cli.main(["sandbox-check"])
+    captured = capsys.readouterr()
+    if sandbox.problem() is None:
+        assert code == cli.EXIT_OK and "uid 65534" in captured.out
+    else:
+        assert code == cli.EXIT_MISMATCH and "cannot start" in captured.err

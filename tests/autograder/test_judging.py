@@ -78,3 +78,24 @@ def test_a_recorded_history_is_judged_as_a_history(tmp_path, monkeypatch):
     monkeypatch.setenv(records.RECORDS_DIR_VARIABLE, str(tmp_path))
     records.value("cell", "history", synthetic.make_history(loss=[1.0], val_loss=[0.9]))
     assert judging.CellRecords(tmp_path, "cell").value("history").history == {"loss": [1.0], "val_loss": [0.9]}
+
+
+def test_the_judge_process_writes_inputs_then_judges(assignment, monkeypatch, tmp_path):
+    source, folder = assignment
+    judge = judging.JudgeProcess(source, folder, tmp_path / "verdicts.json")
+    try:
+        _record_calls(folder, monkeypatch, lambda x: x * x)  # waits for the process's inputs
+        (verdict,) = judge.verdicts(["square_cases"], timeout=120)
+    finally:
+        judge.stop()
+    assert verdict.passed, verdict.message
+
+
+def test_a_judge_process_that_fails_fails_every_cell(tmp_path):
+    source = tmp_path / "source"
+    source.mkdir()
+    (source / "grading.py").write_text("raise RuntimeError('broken grading file')\n")
+    judge = judging.JudgeProcess(source, tmp_path / "records", tmp_path / "verdicts.json")
+    verdicts = judge.verdicts(["first", "second"], timeout=120)
+    assert [verdict.passed for verdict in verdicts] == [False, False]
+    assert "broken grading file" in verdicts[0].message

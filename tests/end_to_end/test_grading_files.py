@@ -1,0 +1,35 @@
+"""Each assignment's judges (`source/<assignment>/grading.py`) match its notebook and stay unreleased."""
+
+import nbformat
+import pytest
+from nbgrader.utils import is_grade, is_solution
+
+from autograder import judging, nbgrader_course
+
+ASSIGNMENTS = sorted(path.parent.name for path in nbgrader_course.course_root_of(__file__).glob("source/*/*.ipynb"))
+
+
+def _autograded_test_cells(course_root, assignment):
+    notebook = nbformat.read(nbgrader_course.single_notebook(course_root, assignment), as_version=4)
+    return [cell for cell in notebook.cells if is_grade(cell) and not is_solution(cell) and cell.cell_type == "code"]
+
+
+@pytest.mark.parametrize("assignment", ASSIGNMENTS)
+def test_every_autograded_cell_has_exactly_one_judge(course_root, assignment):
+    grade_cells = judging.load_grading(course_root / "source" / assignment)
+    cell_ids = {cell.metadata.nbgrader["grade_id"] for cell in _autograded_test_cells(course_root, assignment)}
+    assert set(grade_cells.judges) == cell_ids
+    assert set(grade_cells.cell_inputs) <= cell_ids
+
+
+@pytest.mark.parametrize("assignment", ASSIGNMENTS)
+def test_every_autograded_cell_records_in_its_hidden_tests(course_root, assignment):
+    for cell in _autograded_test_cells(course_root, assignment):
+        hidden = cell.source.partition("### BEGIN HIDDEN TESTS")[2].partition("### END HIDDEN TESTS")[0]
+        assert "records." in hidden, f"{cell.metadata.nbgrader['grade_id']} records nothing for its judge"
+
+
+@pytest.mark.parametrize("assignment", ASSIGNMENTS)
+def test_the_judges_are_never_released(course_root, assignment):
+    assert (course_root / "source" / assignment / judging.GRADING_FILE).is_file()
+    assert not (course_root / "release" / assignment / judging.GRADING_FILE).exists()
