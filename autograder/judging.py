@@ -67,8 +67,8 @@ class CellRecords:
         path = self.folder / f"{key}.json"
         if not path.is_file():
             raise RecordProblem(
-                f"the hidden test recorded no {kind} {key!r}: the cell did not run to its end "
-                "(an earlier error in it, or the kernel stopped before it)"
+                f"the hidden test recorded nothing for the grader (no {kind} record {key!r}): the cell "
+                "did not run to its end (an error earlier in it, or the kernel stopped before it)"
             )
         try:
             record = json.loads(path.read_text())

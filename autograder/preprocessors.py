@@ -190,7 +190,7 @@ class SandboxedExecute(Execute):
         return _SANDBOX_PROBLEM["problem"]
 
     def preprocess(self, nb, resources=None, km=None):
-        scratch = Path(sandbox._scratch_root()) / f"autograder-{uuid.uuid4().hex}"
+        scratch = Path(sandbox.scratch_root()) / f"autograder-{uuid.uuid4().hex}"
         submission_dir = Path(resources["metadata"]["path"])
         problem = self._sandbox_problem()
         if problem and self.sandbox_mode == "required":
@@ -200,11 +200,7 @@ class SandboxedExecute(Execute):
             self.log.warning("GRADING WITHOUT THE SANDBOX: %s", problem)
             self.log.warning("Student code runs with your permissions and can read and change the course.")
             self.log.warning("!" * 72)
-        from course import data
-
-        keras_datasets = data.keras_cache_dir() / "datasets"
-        hidden = [Path(sandbox.__file__).parent / "examples"]
-        self._layout = sandbox.prepare_layout(scratch, submission_dir, sandbox.default_read_only(), keras_datasets, hidden)
+        self._layout = sandbox.grading_layout(scratch, submission_dir)
         judge = judging.JudgeProcess(_source_dir(self.config, resources), self._layout.records_dir, scratch / "verdicts.json")
         self._cgroup = None if problem else cgroups.KernelCgroup.create(scratch.name, self.memory_bytes, self.max_processes)
         self._sandboxed = not problem
@@ -350,7 +346,9 @@ def _kernel_outputs_as_text(outputs):
     becomes plain output."""
     kept = []
     for output in outputs:
-        if output.output_type == "error":
+        if output.output_type == "error" and output.ename == "NotRun":
+            kept.append(nbformat.v4.new_output("stream", name="stdout", text=f"{output.evalue[:1].upper()}{output.evalue[1:]}\n"))
+        elif output.output_type == "error":
             kept.append(nbformat.v4.new_output("stream", name="stdout", text=f"In your notebook this cell raised {output.ename}: {output.evalue}\n"))
         elif output.output_type == "stream":
             kept.append(nbformat.v4.new_output("stream", name="stdout", text=output.text))

@@ -90,7 +90,7 @@ def problem(limits=Limits()):
         return f"the sandbox needs Linux; this is {sys.platform}"
     if bwrap_path() is None:
         return "bubblewrap is not installed (Debian: `apt-get install bubblewrap`, needs root)"
-    scratch = Path(_scratch_root()) / f"autograder-probe-{uuid.uuid4().hex}"
+    scratch = Path(scratch_root()) / f"autograder-probe-{uuid.uuid4().hex}"
     try:
         layout = prepare_layout(scratch, submission_dir=None, read_only=(), keras_datasets=None)
         command = wrap(["/bin/true"], layout, limits, cgroup_procs=())
@@ -104,9 +104,10 @@ def problem(limits=Limits()):
     return None
 
 
-def _scratch_root():
-    # A memory-backed folder: what the kernel writes is charged to its
-    # memory cap and never reaches the course's disk.
+def scratch_root():
+    """Where kernels' scratch folders go: memory-backed where possible."""
+    # What the kernel writes there is charged to its memory cap and never
+    # reaches the course's disk.
     return "/dev/shm" if os.path.isdir("/dev/shm") and os.access("/dev/shm", os.W_OK) else "/tmp"
 
 
@@ -145,6 +146,17 @@ def prepare_layout(scratch, submission_dir, read_only, keras_datasets, hidden=()
         hidden=tuple(Path(path).resolve() for path in hidden),
         keras_datasets=keras_datasets,
     )
+
+
+def grading_layout(scratch, submission_dir):
+    """The layout autograde gives a student's kernel: `prepare_layout` with
+    the Python environment and course packages (`default_read_only`),
+    Keras's Fashion-MNIST cache, and the example submissions (which hold
+    reference answers) hidden."""
+    from course import data
+
+    examples = Path(__file__).resolve().parent / "examples"
+    return prepare_layout(scratch, submission_dir, default_read_only(), data.keras_cache_dir().parent, hidden=[examples])
 
 
 def default_read_only():

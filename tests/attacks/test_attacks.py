@@ -14,6 +14,8 @@ import json
 import shutil
 import socket
 import sqlite3
+import subprocess
+import sys
 import threading
 import time
 from pathlib import Path
@@ -252,3 +254,20 @@ def test_feedback_names_hidden_tests_without_their_code(attack_course, attack_re
     assert "Hidden tests (2 points) ran outside your notebook" in text
     assert "GradingFailed" in text and "scale" in text
     assert json.dumps(catalog.ATTACKER_CANARY) not in text
+
+
+def test_without_bubblewrap_grading_still_works_and_warns_loudly(attack_course, attack_results):
+    """Run last: it grades one more honest wrong answer with `bwrap` off the PATH."""
+    course = attack_course["course"]
+    place_submission(course, "no_sandbox", catalog.build(catalog.Attack("no_sandbox", ""), attack_course["release"], {}))
+    environment = nbgrader_course.nbgrader_environment()
+    environment["PATH"] = str(Path(sys.executable).parent)  # no /usr/bin, so no bwrap
+    completed = subprocess.run(
+        [sys.executable, "-m", "nbgrader", "autograde", ASSIGNMENT, "--student", "no_sandbox", "--force"],
+        cwd=course, env=environment, capture_output=True, text=True,
+    )
+    assert completed.returncode == 0, completed.stderr[-3000:]
+    assert "GRADING WITHOUT THE SANDBOX: bubblewrap is not installed" in completed.stderr
+    assert auto_score(course, "no_sandbox").auto_score == auto_score(course, "honest_wrong").auto_score
+    graded = nbformat.read(course / "autograded" / "no_sandbox" / ASSIGNMENT / f"{ASSIGNMENT}.ipynb", as_version=4)
+    assert graded.metadata["autograder"]["sandboxed"] is False

@@ -15,7 +15,7 @@ def _run_inside(tmp_path, course_root, code, limits=sandbox.Limits()):
     submission = tmp_path / "autograded" / "student" / "assignment"
     submission.mkdir(parents=True)
     (submission / "answer.txt").write_text("mine")
-    layout = sandbox.prepare_layout(tmp_path / "scratch", submission, sandbox.default_read_only(), None)
+    layout = sandbox.grading_layout(tmp_path / "scratch", submission)
     command = sandbox.wrap([sys.executable, "-c", textwrap.dedent(code)], layout, limits, cgroup_procs=())
     try:
         return subprocess.run(command, capture_output=True, text=True, timeout=60), layout
@@ -35,12 +35,17 @@ def test_the_kernel_runs_as_nobody_without_network_or_the_course(tmp_path, cours
             print("network", type(error).__name__)
         import autograder, course
         print("packages ok")
+        from course import data
+        print("dataset", sorted(path.name for path in data.keras_cache_dir().iterdir()))
+        print("examples", os.listdir(os.path.join(os.path.dirname(autograder.__file__), "examples")))
     """)
     assert finished.returncode == 0, finished.stderr
     assert "uid 65534" in finished.stdout
     assert "answer mine" in finished.stdout
     assert "source False" in finished.stdout
     assert "network" in finished.stdout and "packages ok" in finished.stdout
+    assert "train-images-idx3-ubyte.gz" in finished.stdout, "Keras's Fashion-MNIST cache is visible"
+    assert "examples []" in finished.stdout, "the example submissions (reference answers) are hidden"
 
 
 def test_writes_land_in_the_scratch_copy_not_the_submission(tmp_path, course_root):

@@ -7,10 +7,11 @@ hands in and which test cells it must fail.
 
 import csv
 
+import nbformat
 import pytest
 from rich.console import Console
 
-from autograder import demo, examples, nbgrader_course
+from autograder import demo, examples, nbgrader_course, sandbox
 
 ASSIGNMENTS = sorted(examples.EXAMPLES)
 CASES = [(assignment, example) for assignment in ASSIGNMENTS for example in examples.EXAMPLES[assignment]]
@@ -45,6 +46,13 @@ def test_the_source_notebook_gets_full_marks(graded, assignment):
     score = graded[0][(assignment, "reference")].score
     assert score.auto_max_score > 0
     assert score.auto_score == score.auto_max_score
+
+
+@pytest.mark.skipif(sandbox.problem() is not None, reason="no sandbox on this machine")
+@pytest.mark.parametrize("assignment", ASSIGNMENTS)
+def test_every_example_ran_in_the_sandbox(graded, assignment):
+    for path in graded[1][assignment].glob(f"autograded/*/{assignment}/*.ipynb"):
+        assert nbformat.read(path, as_version=4).metadata["autograder"]["sandboxed"] is True, path
 
 
 @pytest.mark.parametrize("assignment", ASSIGNMENTS)
