@@ -333,11 +333,16 @@ class ApplyVerdicts(NbGraderPreprocessor):
                 cell.outputs.append(nbformat.v4.new_output("stream", name="stdout", text=f"Grader: passed\n{verdict.message}\n"))
             else:
                 cell.outputs.append(_error_output("GradingFailed", verdict.message))
-            points = cell.metadata.nbgrader.get("points", 0)
-            cell.source = HIDDEN_TESTS.sub(f"# Hidden tests ({points:g} points) ran outside your notebook; the grader's verdict is below.\n", cell.source)
+            cell.source = HIDDEN_TESTS.sub(_hidden_tests_line(cell.metadata.nbgrader), cell.source)
         nb.metadata[RESOURCE_KEY] = {"sandboxed": info["sandboxed"], "stopped": info["stopped"]}
         del resources[RESOURCE_KEY]
         return nb, resources
+
+
+def _hidden_tests_line(nbgrader_metadata):
+    points = float(nbgrader_metadata.get("points", 0))
+    return (f"# Hidden tests of {nbgrader_metadata['grade_id']} ({points:g} point{'' if points == 1 else 's'}) "
+            "ran outside your notebook; the grader's verdict is below.\n")
 
 
 def _kernel_outputs_as_text(outputs):

@@ -251,7 +251,8 @@ def test_feedback_names_hidden_tests_without_their_code(attack_course, attack_re
     (html,) = (course / "feedback" / "honest_wrong" / ASSIGNMENT).glob("*.html")
     text = html.read_text()
     assert "records.calls" not in text and "records.model" not in text
-    assert "Hidden tests (2 points) ran outside your notebook" in text
+    assert "Hidden tests of trained_accuracy (2 points) ran outside your notebook" in text
+    assert "Hidden tests of scale_cases (1 point) ran outside your notebook" in text
     assert "GradingFailed" in text and "scale" in text
     assert json.dumps(catalog.ATTACKER_CANARY) not in text
 
