@@ -52,6 +52,8 @@ class Attack:
         file_name: The submitted file's name, if not the assignment's.
         nbgrader_reports_error: Whether `nbgrader autograde` ends with an
             error for it (after recording its scores).
+        runs_out_the_notebook: Whether it is meant to use up the whole
+            notebook's time limit rather than one cell's.
     """
 
     name: str
@@ -62,6 +64,7 @@ class Attack:
     expected: str = SAME
     file_name: str = None
     nbgrader_reports_error: bool = False
+    runs_out_the_notebook: bool = False
 
 
 def _with_answers(notebook, answers):
@@ -115,8 +118,10 @@ def _delete_grade_cells(notebook, context):
 def _duplicate_grade_cell(notebook, context):
     cell = _cell(notebook, "model_shapes")
     index = notebook.cells.index(cell)
-    notebook.cells.insert(index, nbformat.from_dict(json.loads(json.dumps(cell))))
-    notebook.cells.insert(index, nbformat.from_dict(json.loads(json.dumps(cell))))
+    for number in (1, 2):
+        copy = nbformat.from_dict(json.loads(json.dumps(cell)))
+        copy["id"] = f"copy-{number}"  # JupyterLab gives a copied cell a new id
+        notebook.cells.insert(index, copy)
     return notebook
 
 
@@ -258,6 +263,9 @@ ATTACKS = [
     Attack("prints_100_mb", "prints 100 MB", late="print('x' * 100_000_000)"),
     Attack("ignores_interrupts", "an infinite loop with SIGINT ignored",
            late="import signal\nsignal.signal(signal.SIGINT, signal.SIG_IGN)\nwhile True:\n    pass"),
+    Attack("slow_in_every_cell", "a pre_run_cell hook sleeps 15 s before every cell, each under the cell limit",
+           early="import time\nget_ipython().events.register('pre_run_cell', lambda info: time.sleep(15))",
+           expected=NOT_ABOVE, runs_out_the_notebook=True),
     Attack("edited_grade_cells", "replaces two grade cells' tests with `pass` and a print", transform=_edit_grade_cell),
     Attack("deleted_grade_cells", "deletes two grade cells", transform=_delete_grade_cells),
     Attack("duplicated_grade_cell", "duplicates a grade cell twice", transform=_duplicate_grade_cell),
