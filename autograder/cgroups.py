@@ -81,6 +81,14 @@ class KernelCgroup:
             return False
         return False
 
+    def peak_memory_bytes(self):
+        """The most memory the kernel used at once, or None if unknown."""
+        name = "memory.peak" if self.version == 2 else "memory.max_usage_in_bytes"
+        try:
+            return int((self.folders[0] / name).read_text())
+        except (OSError, ValueError):
+            return None
+
     def _alive(self):
         return any(folder.joinpath("cgroup.procs").read_text().strip() for folder in self.folders)
 

@@ -221,6 +221,9 @@ class SandboxedExecute(Execute):
             else:
                 os.environ[records.RECORDS_DIR_VARIABLE] = saved_variable
             if self._cgroup is not None:
+                peak = self._cgroup.peak_memory_bytes()
+                if peak is not None:
+                    self.log.info("Peak memory of the kernel: %.2f GiB (cap %.2f GiB)", peak / sandbox.GIB, self.memory_bytes / sandbox.GIB)
                 self._cgroup.remove()
         return self.nb, self.resources
 
@@ -260,6 +263,7 @@ class SandboxedExecute(Execute):
                         _mark_not_run(cell, stopped)
                         continue
                     self._cell_timeout = max(1, int(min(self.timeout or remaining, remaining)))
+                    self._limited_by_notebook = not self.timeout or remaining < self.timeout
                     stopped = self._execute(cell, index)
                 self.set_widgets_metadata()
         except Exception as error:  # The kernel may fail to start or die between cells.
@@ -277,8 +281,12 @@ class SandboxedExecute(Execute):
             self.execute_cell(cell, index, store_history=True)
         except CellTimeoutError:
             self._stop_kernel()
-            cell.outputs.append(_error_output("CellTimeoutError", f"cell {index + 1} ran past its limit of {self._cell_timeout} s; the kernel was stopped"))
-            return f"not run: cell {index + 1} ran past its time limit and the kernel was stopped"
+            if self._limited_by_notebook:
+                reason = f"the notebook used up its {self.notebook_timeout} s in cell {index + 1}"
+            else:
+                reason = f"cell {index + 1} ran past its limit of {self._cell_timeout} s"
+            cell.outputs.append(_error_output("CellTimeoutError", f"{reason}; the kernel was stopped"))
+            return f"not run: {reason} and the kernel was stopped"
         except DeadKernelError:
             reason = "it ran out of memory" if self._cgroup and self._cgroup.ran_out_of_memory() else "the kernel process ended"
             cell.outputs.append(_error_output("DeadKernelError", f"the kernel died in cell {index + 1} ({reason})"))

@@ -215,13 +215,13 @@ ATTACKS = [
            transform=lambda notebook, context: _replace_answer(notebook, "scale", "class _AlwaysEqual(list):\n    def __eq__(self, other):\n        return True\n\ndef scale(values, factor):\n    return _AlwaysEqual()")),
     Attack("reads_course_files", "reads source/, grading.py, gradebook.db and other submissions and prints them",
            late=("import glob, os\n"
-                  "for _pattern in ('{course}/source/*/*', '{course}/gradebook.db', '{course}/submitted/*/*/*', '{course}/autograded/*/*/*', '{course}/release/*/*'):\n"
-                  "    for _path in glob.glob(_pattern):\n"
-                  "        try:\n"
-                  "            print(_path, open(_path, 'rb').read()[:100000])\n"
-                  "        except OSError as error:\n"
-                  "            print('cannot read', _path, error)\n"
-                  "print(os.listdir('{course}') if os.path.isdir('{course}') else 'no course folder')")),
+                 "for _pattern in ('{course}/source/*/*', '{course}/gradebook.db', '{course}/submitted/*/*/*', '{course}/autograded/*/*/*', '{course}/release/*/*'):\n"
+                 "    for _path in glob.glob(_pattern):\n"
+                 "        try:\n"
+                 "            print('READ', _path, open(_path, 'rb').read()[:100000])\n"
+                 "        except OSError as error:\n"
+                 "            print('REFUSED', _path, error)\n"
+                 "print('LISTDIR', sorted(os.listdir('{course}')) if os.path.isdir('{course}') else None)")),
     Attack("writes_gradebook", "writes to the gradebook: raises every score with SQL, then appends garbage",
            late=("import sqlite3\n"
                   "try:\n"

@@ -222,11 +222,21 @@ def test_no_attack_reached_the_network(attack_results):
     assert attack_results["connections"] == 0
 
 
+def _printed(course, student, grade_id):
+    path = course / "autograded" / student / ASSIGNMENT / f"{ASSIGNMENT}.ipynb"
+    (cell,) = [cell for cell in nbformat.read(path, as_version=4).cells
+               if cell.metadata.get("nbgrader", {}).get("grade_id") == grade_id]
+    return "".join(output.get("text", "") for output in cell.outputs)
+
+
 def test_no_attack_could_read_the_course(attack_course, attack_results):
-    text = _graded_notebook_text(attack_course["course"], "reads_course_files")
-    assert "no course folder" in text or "cannot read" in text or "[]" in text
-    assert GRADING_FILE_CANARY not in text
-    assert "SQLite format" not in text
+    course = attack_course["course"]
+    printed = _printed(course, "reads_course_files", "scratch_space")
+    own_folder = str(course / "autograded" / "reads_course_files")
+    read = [line.split()[1] for line in printed.splitlines() if line.startswith("READ ")]
+    assert all(path.startswith(own_folder) for path in read), read
+    assert "LISTDIR ['autograded']" in printed, "only the attacker's own folder exists in the sandbox"
+    assert GRADING_FILE_CANARY not in printed and "SQLite format" not in printed
 
 
 @pytest.mark.parametrize("name, reason", [
@@ -266,7 +276,8 @@ def test_without_bubblewrap_grading_still_works_and_warns_loudly(attack_course, 
     environment = nbgrader_course.nbgrader_environment()
     environment["PATH"] = str(Path(sys.executable).parent)  # no /usr/bin, so no bwrap
     completed = subprocess.run(
-        [sys.executable, "-m", "nbgrader", "autograde", ASSIGNMENT, "--student", "no_sandbox", "--force"],
+        [sys.executable, "-m", "nbgrader", "autograde", ASSIGNMENT, "--student", "no_sandbox", "--force",
+         "--SandboxedExecute.sandbox_mode=auto"],  # the suite's config requires the sandbox
         cwd=course, env=environment, capture_output=True, text=True,
     )
     assert completed.returncode == 0, completed.stderr[-3000:]
