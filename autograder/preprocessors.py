@@ -44,6 +44,11 @@ HIDDEN_TESTS = re.compile(r"^[ \t]*### BEGIN HIDDEN TESTS.*?^[ \t]*### END HIDDE
 _SANDBOX_PROBLEM = {}
 
 
+def autograded_test_cells(notebook):
+    """The code cells nbgrader scores automatically: graded, not answers."""
+    return [cell for cell in notebook.cells if is_grade(cell) and not is_solution(cell) and cell.cell_type == "code"]
+
+
 def unreadable_notebook(reason):
     """An empty notebook saying why the submitted file could not be read."""
     notebook = nbformat.v4.new_notebook()
@@ -322,7 +327,7 @@ class ApplyVerdicts(NbGraderPreprocessor):
         info = resources.get(RESOURCE_KEY)
         if info is None:
             raise RuntimeError("ApplyVerdicts needs SandboxedExecute before it in Autograde.autograde_preprocessors")
-        test_cells = [cell for cell in nb.cells if is_grade(cell) and not is_solution(cell) and cell.cell_type == "code"]
+        test_cells = autograded_test_cells(nb)
         start = time.monotonic()
         try:
             grade_ids = [cell.metadata.nbgrader["grade_id"] for cell in test_cells]

@@ -2,16 +2,15 @@
 
 import nbformat
 import pytest
-from nbgrader.utils import is_grade, is_solution
 
-from autograder import judging, nbgrader_course
+from autograder import judging, nbgrader_course, preprocessors
 
 ASSIGNMENTS = sorted(path.parent.name for path in nbgrader_course.course_root_of(__file__).glob("source/*/*.ipynb"))
 
 
 def _autograded_test_cells(course_root, assignment):
     notebook = nbformat.read(nbgrader_course.single_notebook(course_root, assignment), as_version=4)
-    return [cell for cell in notebook.cells if is_grade(cell) and not is_solution(cell) and cell.cell_type == "code"]
+    return preprocessors.autograded_test_cells(notebook)
 
 
 @pytest.mark.parametrize("assignment", ASSIGNMENTS)
