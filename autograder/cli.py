@@ -20,7 +20,7 @@ Exit codes:
 import argparse
 import sys
 
-from autograder import demo, nbgrader_course, release, sandbox
+from autograder import demo, examples, nbgrader_course, release, sandbox
 
 EXIT_OK, EXIT_MISMATCH, EXIT_BAD_INPUT, EXIT_NBGRADER = 0, 1, 2, 3
 
@@ -44,7 +44,7 @@ def build_parser():
     demo_parser.add_argument("--work-dir", default=str(demo.DEFAULT_WORK_DIR), help="where to grade (default: %(default)s)")
     demo_parser.add_argument("--assignment", action="append", help="assignment to grade; repeat for more (default: all with examples)")
     choice = demo_parser.add_mutually_exclusive_group()
-    choice.add_argument("--example", action="append", help=f"example to grade; repeat for more (default: {', '.join(demo.DEMO_EXAMPLES)})")
+    choice.add_argument("--example", action="append", help="example to grade; repeat for more (default: each assignment's reference, blank and first wrong submission)")
     choice.add_argument("--all-examples", action="store_true", help="grade every example submission")
 
     release_parser = commands.add_parser(
@@ -100,7 +100,7 @@ def _sandbox_check():
 
 
 def _demo(arguments):
-    example_names = None if arguments.all_examples else (arguments.example or list(demo.DEMO_EXAMPLES))
+    example_names = None if arguments.all_examples else (arguments.example or examples.DEMO)
     grades = demo.run_demo(work_dir=arguments.work_dir, assignments=arguments.assignment, example_names=example_names)
     unexpected = [grade.example.name for grade in grades if not grade.as_expected]
     if unexpected:

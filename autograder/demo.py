@@ -15,7 +15,6 @@ from rich.table import Table
 
 from autograder import examples, nbgrader_course
 
-DEMO_EXAMPLES = ("reference", "blank", "dense1_output")
 DEFAULT_WORK_DIR = Path("build") / "demo"
 # Written into every work folder, so that only folders made here are ever replaced.
 WORK_DIR_MARKER = ".autograder-work-dir"
@@ -117,7 +116,7 @@ def score_table(grades):
     return table
 
 
-def run_demo(course_root=".", work_dir=DEFAULT_WORK_DIR, assignments=None, example_names=DEMO_EXAMPLES, console=None):
+def run_demo(course_root=".", work_dir=DEFAULT_WORK_DIR, assignments=None, example_names=examples.DEMO, console=None):
     """Runs the demo and prints the score table.
 
     Args:
@@ -125,8 +124,9 @@ def run_demo(course_root=".", work_dir=DEFAULT_WORK_DIR, assignments=None, examp
         work_dir: Where to grade. Defaults to `build/demo`, replaced on each run.
         assignments: Assignments to grade. Defaults to `None`, meaning every
             assignment that has example submissions.
-        example_names: Which examples to grade. Defaults to the reference
-            solution, a blank notebook and a wrong one; `None` means all.
+        example_names: Which examples to grade: a list of names, `None`
+            for all, or `examples.DEMO` (the default) for each assignment's
+            reference solution, blank notebook and first wrong submission.
         console: A rich `Console`. Defaults to a new one on standard output.
 
     Returns:
@@ -138,6 +138,9 @@ def run_demo(course_root=".", work_dir=DEFAULT_WORK_DIR, assignments=None, examp
     course_root = nbgrader_course.course_root_of(course_root)
     if assignments is None:
         assignments = [name for name in nbgrader_course.assignments(course_root) if name in examples.EXAMPLES]
+        if example_names not in (None, examples.DEMO):
+            # Named examples: only the assignments that have them all.
+            assignments = [name for name in assignments if examples.has_examples(name, example_names)] or assignments
     for assignment in assignments:
         examples.examples_for(assignment, example_names)  # Unknown names fail before any work.
     grades = []

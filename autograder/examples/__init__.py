@@ -13,15 +13,18 @@ import nbformat
 from autograder.examples import loss_curves
 from autograder.examples.submission import ANSWERS, BLANK, SOURCE, ExampleSubmission
 
-__all__ = ["ANSWERS", "BLANK", "SOURCE", "EXAMPLES", "ExampleSubmission", "build_submission", "examples_for"]
+__all__ = ["ANSWERS", "BLANK", "DEMO", "SOURCE", "EXAMPLES", "ExampleSubmission", "build_submission", "examples_for", "has_examples"]
 
 EXAMPLES = {"01_loss_curves": loss_curves.EXAMPLES}
+# Pass as `names` for the demo's choice: the reference, the blank notebook and the first wrong submission.
+DEMO = "demo"
 
 _MARKER = re.compile(r"^[ \t]*### (BEGIN|END) SOLUTION[ \t]*\n?", re.MULTILINE)
 
 
 def examples_for(assignment, names=None):
-    """Returns the examples of `assignment`, all or those named in `names`.
+    """Returns the examples of `assignment`: all of them (`names=None`),
+    those named in `names`, or the demo's three (`names=DEMO`).
 
     Raises:
         KeyError: if the assignment has no examples or a name is unknown.
@@ -31,11 +34,19 @@ def examples_for(assignment, names=None):
     examples = EXAMPLES[assignment]
     if names is None:
         return list(examples)
+    if names == DEMO:
+        first_wrong = next(example for example in examples if example.kind == ANSWERS and example.failing_cells)
+        return [example for example in examples if example.kind != ANSWERS] + [first_wrong]
     known = {example.name: example for example in examples}
     unknown = [name for name in names if name not in known]
     if unknown:
         raise KeyError(f"Unknown example(s) {unknown} for {assignment!r}. Known: {sorted(known)}")
     return [known[name] for name in names]
+
+
+def has_examples(assignment, names):
+    """Whether `assignment` has an example of every name in `names`."""
+    return {example.name for example in EXAMPLES.get(assignment, [])} >= set(names)
 
 
 def reference_answers(source_notebook):

@@ -1,8 +1,6 @@
 """Example submissions for chapter 01, loss curves."""
 
-from textwrap import dedent
-
-from autograder.examples.submission import ExampleSubmission
+from autograder.examples.submission import example, reference_and_blank
 
 ALL_TESTS = frozenset(
     {
@@ -17,15 +15,8 @@ ALL_TESTS = frozenset(
 )
 
 
-def _example(name, description, kind="answers", answers=None, failing_cells=(), deleted_cells=()):
-    answers = {grade_id: dedent(code).strip() + "\n" for grade_id, code in (answers or {}).items()}
-    return ExampleSubmission(name, description, kind, answers, frozenset(failing_cells), frozenset(deleted_cells))
-
-
-EXAMPLES = [
-    _example("reference", "the instructor's source notebook", kind="source"),
-    _example("blank", "the release notebook, nothing answered", kind="blank", failing_cells=ALL_TESTS),
-    _example(
+EXAMPLES = reference_and_blank(ALL_TESTS) + [
+    example(
         "dense1_output",
         "model_fn ends in Dense(1): one output instead of 10, so training fails too",
         answers={
@@ -41,7 +32,7 @@ EXAMPLES = [
         },
         failing_cells={"model_fn_shapes", "model_fn_structure", "train_model_history", "trained_model_accuracy"},
     ),
-    _example(
+    example(
         "zero_based_best_epoch",
         "best_epoch counts epochs from 0",
         answers={
@@ -52,7 +43,7 @@ EXAMPLES = [
         },
         failing_cells={"best_epoch_cases"},
     ),
-    _example(
+    example(
         "forged_history",
         "train_model does not train and returns a History with made-up numbers",
         answers={
@@ -73,12 +64,12 @@ EXAMPLES = [
         },
         failing_cells={"trained_model_accuracy"},
     ),
-    _example(
+    example(
         "deleted_test_cell",
         "right answers, but the student deleted the best_epoch test cell: nbgrader puts it back and scores it",
         deleted_cells={"best_epoch_cases"},
     ),
-    _example(
+    example(
         "old_keras_style",
         "right, in an older book's style: Flatten(input_shape=...), which makes Keras 3 warn on stderr",
         answers={
@@ -94,7 +85,7 @@ EXAMPLES = [
             ''',
         },
     ),
-    _example(
+    example(
         "functional_api",
         "right, written differently: functional API, RMSprop, batch size 64, own plot style",
         answers={

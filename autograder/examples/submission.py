@@ -1,6 +1,7 @@
 """What an example submission is."""
 
 import dataclasses
+import textwrap
 
 SOURCE = "source"
 BLANK = "blank"
@@ -34,3 +35,18 @@ class ExampleSubmission:
     def __post_init__(self):
         if self.kind not in KINDS:
             raise ValueError(f"`kind` must be one of {KINDS}. Received: kind={self.kind!r}")
+
+
+def example(name, description, answers=None, failing_cells=(), deleted_cells=()):
+    """Returns an `"answers"` example; each answer's code may be indented (it is dedented)."""
+    answers = {grade_id: textwrap.dedent(code).strip() + "\n" for grade_id, code in (answers or {}).items()}
+    return ExampleSubmission(name, description, ANSWERS, answers, frozenset(failing_cells), frozenset(deleted_cells))
+
+
+def reference_and_blank(test_cells):
+    """Returns the two examples every assignment has: the instructor's source
+    notebook (full marks) and the untouched release (fails every one of `test_cells`)."""
+    return [
+        ExampleSubmission("reference", "the instructor's source notebook", SOURCE),
+        ExampleSubmission("blank", "the release notebook, nothing answered", BLANK, failing_cells=frozenset(test_cells)),
+    ]

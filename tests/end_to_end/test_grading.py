@@ -1,11 +1,15 @@
 """Real `nbgrader autograde` on example submissions, in a scratch copy of the course.
 
-One module-scoped run grades every example of every assignment; the tests
-then read the gradebook. See `autograder/examples/` for what each example
-hands in and which test cells it must fail.
+Each assignment's examples are graded once, in a copy of the course of its
+own, the first time a test asks for that assignment (so `-k 02_learning_rate`
+grades only that chapter); the tests then read the gradebook. See
+`autograder/examples/` for what each example hands in and which test cells
+it must fail.
 """
 
 import csv
+import dataclasses
+from pathlib import Path
 
 import nbformat
 import pytest
@@ -17,22 +21,40 @@ ASSIGNMENTS = sorted(examples.EXAMPLES)
 CASES = [(assignment, example) for assignment in ASSIGNMENTS for example in examples.EXAMPLES[assignment]]
 
 
+@dataclasses.dataclass(frozen=True)
+class GradedAssignment:
+    """One assignment's examples, graded in a copy of the course.
+
+    Attributes:
+        grades: Example name to `ExampleGrade`.
+        course: The graded copy of the course.
+    """
+
+    grades: dict
+    course: Path
+
+
 @pytest.fixture(scope="module")
 def graded(course_root, tmp_path_factory, record_timing):
-    """Every example of every assignment, graded: {(assignment, name): ExampleGrade} and the course copies."""
-    grades, copies = {}, {}
-    for assignment in ASSIGNMENTS:
-        work_dir = tmp_path_factory.mktemp(f"course-{assignment}")
-        copies[assignment] = work_dir
-        for grade in demo.grade_examples(course_root, work_dir, assignment):
-            grades[(assignment, grade.example.name)] = grade
-            record_timing(f"autograde {assignment} / {grade.example.name}", grade.seconds)
-    return grades, copies
+    """Returns a function that grades an assignment's examples once and returns its `GradedAssignment`."""
+    cache = {}
+
+    def graded_assignment(assignment):
+        if assignment not in cache:
+            work_dir = tmp_path_factory.mktemp(f"course-{assignment}")
+            grades = {}
+            for grade in demo.grade_examples(course_root, work_dir, assignment):
+                grades[grade.example.name] = grade
+                record_timing(f"autograde {assignment} / {grade.example.name}", grade.seconds)
+            cache[assignment] = GradedAssignment(grades, work_dir)
+        return cache[assignment]
+
+    return graded_assignment
 
 
 @pytest.mark.parametrize("assignment, example", CASES, ids=[f"{a}-{e.name}" for a, e in CASES])
 def test_each_example_loses_exactly_the_points_of_its_mistakes(graded, assignment, example):
-    grade = graded[0][(assignment, example.name)]
+    grade = graded(assignment).grades[example.name]
     lost = {cell.grade_id: cell.max_score - cell.score for cell in grade.score.auto_cells if cell.score < cell.max_score}
     assert grade.score.failed == example.failing_cells, f"{example.description}: lost points in {lost}"
     expected_score = sum(cell.max_score for cell in grade.score.auto_cells if cell.grade_id not in example.failing_cells)
@@ -43,7 +65,7 @@ def test_each_example_loses_exactly_the_points_of_its_mistakes(graded, assignmen
 
 @pytest.mark.parametrize("assignment", ASSIGNMENTS)
 def test_the_source_notebook_gets_full_marks(graded, assignment):
-    score = graded[0][(assignment, "reference")].score
+    score = graded(assignment).grades["reference"].score
     assert score.auto_max_score > 0
     assert score.auto_score == score.auto_max_score
 
@@ -51,34 +73,34 @@ def test_the_source_notebook_gets_full_marks(graded, assignment):
 @pytest.mark.skipif(sandbox.problem() is not None, reason="no sandbox on this machine")
 @pytest.mark.parametrize("assignment", ASSIGNMENTS)
 def test_every_example_ran_in_the_sandbox(graded, assignment):
-    for path in graded[1][assignment].glob(f"autograded/*/{assignment}/*.ipynb"):
+    for path in graded(assignment).course.glob(f"autograded/*/{assignment}/*.ipynb"):
         assert nbformat.read(path, as_version=4).metadata["autograder"]["sandboxed"] is True, path
 
 
 @pytest.mark.parametrize("assignment", ASSIGNMENTS)
 def test_a_blank_release_notebook_scores_zero_and_grading_finishes(graded, assignment):
-    blank = graded[0][(assignment, "blank")].score
-    reference = graded[0][(assignment, "reference")].score
+    blank = graded(assignment).grades["blank"].score
+    reference = graded(assignment).grades["reference"].score
     assert blank.auto_score == 0
     assert {cell.grade_id for cell in blank.cells} == {cell.grade_id for cell in reference.cells}
 
 
 @pytest.mark.parametrize("assignment", ASSIGNMENTS)
 def test_written_answers_wait_for_the_instructor(graded, assignment):
-    manual = [cell for cell in graded[0][(assignment, "reference")].score.cells if not cell.autograded]
+    manual = [cell for cell in graded(assignment).grades["reference"].score.cells if not cell.autograded]
     assert manual, "every chapter has at least one answer graded by hand"
     assert all(cell.needs_manual_grade for cell in manual)
 
 
 @pytest.mark.parametrize("assignment", ASSIGNMENTS)
 def test_feedback_and_export_work_on_the_graded_course(graded, assignment):
-    course = graded[1][assignment]
+    course = graded(assignment).course
     nbgrader_course.run_nbgrader(course, "generate_feedback", assignment, "--force")
     feedback = sorted(course.glob(f"feedback/*/{assignment}/*.html"))
     assert len(feedback) == len(examples.EXAMPLES[assignment])
     wrong = next(example for example in examples.EXAMPLES[assignment] if example.kind == "answers" and example.failing_cells)
     html = next((course / "feedback" / wrong.name / assignment).glob("*.html")).read_text()
-    score = graded[0][(assignment, wrong.name)].score
+    score = graded(assignment).grades[wrong.name].score
     assert "FAILED" in html, "the feedback shows the failed checks' messages"
     assert f"{score.auto_score:g}" in html
 
@@ -89,10 +111,11 @@ def test_feedback_and_export_work_on_the_graded_course(graded, assignment):
     assert float(rows["blank"]["raw_score"]) == 0.0
 
 
-def test_the_score_table_shows_every_example(graded):
+@pytest.mark.parametrize("assignment", ASSIGNMENTS)
+def test_the_score_table_shows_every_example(graded, assignment):
     console = Console(record=True, width=200)
-    console.print(demo.score_table(list(graded[0].values())))
+    console.print(demo.score_table(list(graded(assignment).grades.values())))
     text = console.export_text()
-    for assignment, example in CASES:
+    for example in examples.EXAMPLES[assignment]:
         assert example.name in text
     assert "NO" not in text.split()
