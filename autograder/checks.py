@@ -16,7 +16,7 @@ import numpy as np
 from matplotlib.axes import Axes
 from matplotlib.figure import Figure
 
-from autograder import performance
+from autograder import codec, performance, records
 from autograder.results import CheckResult, Outcome
 from course import histories
 
@@ -205,6 +205,80 @@ def history_belongs_to(history, model):
 
 
 @_check
+def steps_per_epoch(history, expected, num_samples, batch_size):
+    """Checks the batches per epoch that `fit()` recorded in `history.params["steps"]`,
+    which tells whether training used `batch_size`."""
+    params = getattr(history, "params", None) or {}
+    found = params.get("steps")
+    if found != expected:
+        return False, (
+            f"expected {expected:,} batches per epoch ({num_samples:,} images in batches of {batch_size}); "
+            f"found {found!r}. Pass `batch_size=batch_size` to `fit()`."
+        )
+    return True, f"{found:,} batches per epoch"
+
+
+CLIPPING_SETTINGS = ("clipnorm", "clipvalue", "global_clipnorm")
+
+
+def _optimizer_summary(optimizer):
+    if isinstance(optimizer, dict):
+        return optimizer
+    return codec.optimizer_summary(optimizer)  # Raises NotEncodable, which `_check` reports.
+
+
+@_check
+def optimizer_settings(optimizer, class_name, **expected):
+    """Checks an optimizer (a Keras optimizer, or its summary as
+    `records.optimizer` recorded it): its class and the settings in
+    `expected`, for example `learning_rate=0.01`."""
+    summary = _optimizer_summary(optimizer)
+    found_class = summary.get("class_name")
+    if found_class != class_name:
+        return False, (
+            f"expected the model to be trained with {class_name}; found {found_class}. "
+            "Compile the model with the optimizer you were given."
+        )
+    config = summary.get("config", {})
+    for name, value in expected.items():
+        found = config.get(name)
+        if isinstance(found, bool) or not isinstance(found, (int, float, np.number)) or not math.isclose(found, value, rel_tol=1e-6):
+            return False, f"expected {class_name} with {name}={value!r}; found {name}={found!r}."
+    settings = ", ".join(f"{name}={value!r}" for name, value in expected.items())
+    return True, f"{class_name}({settings})"
+
+
+@_check
+def gradient_clipping(optimizer):
+    """Checks that an optimizer (or its recorded summary) clips gradients."""
+    config = _optimizer_summary(optimizer).get("config", {})
+    found = {name: config.get(name) for name in CLIPPING_SETTINGS if config.get(name) is not None}
+    if not found:
+        return False, (
+            f"expected gradient clipping (one of {', '.join(CLIPPING_SETTINGS)}); the optimizer has none. "
+            "Pass, for example, `clipnorm=1.0` to the optimizer."
+        )
+    return True, "clips gradients: " + ", ".join(f"{name}={value!r}" for name, value in found.items())
+
+
+@_check
+def minimum_hidden_layers(model, minimum):
+    """Checks that `model` has at least `minimum` Dense layers before its output layer."""
+    problem = _not_a_model(model)
+    if problem:
+        return problem
+    dense = [layer for layer in model.layers if isinstance(layer, keras.layers.Dense)]
+    found = max(len(dense) - 1, 0)
+    if found < minimum:
+        return False, (
+            f"expected at least {minimum} hidden Dense layer(s) before the output layer; found {found} "
+            f"(layers {layer_descriptions(model)}). Add `keras.layers.Dense(units, activation='relu')` "
+            "before the output layer."
+        )
+    return True, f"{found} hidden Dense layer(s)"
+
+
+@_check
 def finite_loss(model, split="validation"):
     """Checks that the loss the grader measures on its own data is finite."""
     problem = _not_a_model(model)
@@ -240,6 +314,30 @@ def minimum_accuracy(model, minimum, split="validation"):
     )
 
 
+@_check
+def maximum_loss(model, maximum, split="validation", compared_with="the threshold"):
+    """Checks that the loss the grader measures on its own data is below `maximum`.
+
+    Args:
+        compared_with: What `maximum` is, for the message, for example
+            `"the model without a hidden layer"`.
+    """
+    problem = _not_a_model(model)
+    if problem:
+        return problem
+    measurement = performance.measure(model, split)
+    if not measurement.loss < maximum:
+        return False, (
+            f"expected a loss below {maximum:.4f} ({compared_with}) on the grader's "
+            f"{measurement.num_samples:,} {split} images; measured {measurement.loss:.4f}. "
+            "Give the model more capacity (more units or layers) or check that it was trained."
+        )
+    return True, (
+        f"loss {measurement.loss:.4f} on the grader's {measurement.num_samples:,} {split} images, "
+        f"below {maximum:.4f} ({compared_with})"
+    )
+
+
 @dataclasses.dataclass(frozen=True)
 class Case:
     """One input for `function_cases`.
@@ -248,7 +346,11 @@ class Case:
         args: Positional arguments to call the function with.
         expected: The value it must return. A `bool` must come back as a
             bool, an `int` as an integer; a `float` is compared with a
-            relative tolerance of 1e-6.
+            relative tolerance of 1e-6. A NumPy array matches any array of
+            numbers (or list, or for a 0-d array a single number) of its
+            shape whose values are close (`np.allclose` with rtol 1e-6,
+            atol 1e-9; NaN matches NaN). A tuple matches a tuple or list
+            whose items match its items.
         description: How the input reads in a message, for example
             `"val_loss=[0.9, 0.5, 0.7]"`.
         hint: What a student who gets this case wrong has likely missed.
@@ -261,38 +363,70 @@ class Case:
 
 
 @_check
-def function_cases(function, cases, function_name=None):
-    """Calls `function` on each case and compares what it returns."""
+def function_cases(function, cases, function_name=None, allow_warnings=True):
+    """Calls `function` on each case and compares what it returns.
+
+    Args:
+        function: The student's function.
+        cases: `Case`s.
+        function_name: How messages name it. Defaults to `None`, meaning
+            `function.__name__`.
+        allow_warnings: Whether a call may raise warnings (NumPy's overflow,
+            division and invalid-value errors count; see
+            `records.watching_warnings`). Defaults to `True`.
+    """
     name = function_name or getattr(function, "__name__", "the function")
     if not callable(function):
         return False, f"expected {name} to be a function; found {type(function).__name__}."
     outcomes = []
     for case in cases:
+        caught = []
         try:
-            outcomes.append(Outcome(returned=function(*case.args)))
+            with records.watching_warnings() as caught:
+                returned = function(*case.args)
         except Exception as error:
-            outcomes.append(Outcome(raised=type(error).__name__, message=str(error)))
-    return _compare_outcomes(outcomes, cases, name)
+            outcomes.append(Outcome(raised=type(error).__name__, message=str(error), warnings=tuple(caught)))
+            continue
+        outcomes.append(Outcome(returned=returned, warnings=tuple(caught)))
+    return _compare_outcomes(outcomes, cases, name, allow_warnings)
 
 
 @_check
-def recorded_cases(outcomes, cases, function_name):
-    """Compares recorded `Outcome`s of a function, one per case, with the cases."""
+def recorded_cases(outcomes, cases, function_name, allow_warnings=True):
+    """Compares recorded `Outcome`s of a function, one per case, with the cases.
+
+    Args:
+        outcomes: What `CellRecords.calls` returned.
+        cases: The `Case`s the grader gave as inputs, in the same order.
+        function_name: How messages name the function.
+        allow_warnings: Whether a call may have raised warnings. Defaults
+            to `True`.
+    """
     if len(outcomes) != len(cases):
         return False, f"expected {len(cases)} recorded calls of {function_name}; found {len(outcomes)}."
-    return _compare_outcomes(outcomes, cases, function_name)
+    return _compare_outcomes(outcomes, cases, function_name, allow_warnings)
 
 
-def _compare_outcomes(outcomes, cases, name):
+def _compare_outcomes(outcomes, cases, name, allow_warnings=True):
     for case, outcome in zip(cases, outcomes):
+        hint = f" {case.hint}" if case.hint else ""
         if outcome.raised == "NotImplementedError":
             return False, f"{name} is not written yet (it raises NotImplementedError)."
         if outcome.raised is not None:
             return False, f"{name}({case.description}) raised {outcome.raised}: {outcome.message}"
-        if not _same(outcome.returned, case.expected):
-            hint = f" {case.hint}" if case.hint else ""
-            return False, f"{name}({case.description}) returned {outcome.returned!r}; expected {case.expected!r}.{hint}"
-    return True, f"{name} is right on {len(cases)} case(s)"
+        difference = _difference(outcome.returned, case.expected)
+        if difference is not None:
+            why = f": {difference}" if difference else ""
+            return False, (
+                f"{name}({case.description}) returned {_shown(outcome.returned)}; "
+                f"expected {_shown(case.expected)}{why}.{hint}"
+            )
+        if not allow_warnings and outcome.warnings:
+            return False, (
+                f"{name}({case.description}) returned the right values but warned "
+                f"{'; '.join(outcome.warnings)}; expected no warnings.{hint}"
+            )
+    return True, f"{name} is right on {len(cases)} case(s){'' if allow_warnings else ', without warnings'}"
 
 
 @_check
@@ -310,13 +444,66 @@ def recorded_fact(fact, passed_message, failed_message):
 
 
 def _same(found, expected):
+    return _difference(found, expected) is None
+
+
+def _difference(found, expected):
+    """Returns None when `found` matches `expected` (see `Case`), otherwise
+    why not: a short reason, or "" when the values speak for themselves."""
+    if isinstance(expected, np.ndarray):
+        return _array_difference(found, expected)
+    if isinstance(expected, tuple):
+        if not isinstance(found, (tuple, list)) or len(found) != len(expected):
+            return f"expected a tuple of {len(expected)} items"
+        for position, (found_item, expected_item) in enumerate(zip(found, expected), start=1):
+            difference = _difference(found_item, expected_item)
+            if difference is not None:
+                return f"item {position} is wrong{f' ({difference})' if difference else ''}"
+        return None
     if isinstance(expected, bool):
-        return isinstance(found, (bool, np.bool_)) and bool(found) == expected
-    if isinstance(expected, int):
-        return isinstance(found, (int, np.integer)) and not isinstance(found, (bool, np.bool_)) and int(found) == expected
-    if isinstance(expected, float):
-        return isinstance(found, (int, float, np.number)) and math.isclose(float(found), expected, rel_tol=1e-6, abs_tol=1e-12)
-    return type(found) is type(expected) and found == expected
+        same = isinstance(found, (bool, np.bool_)) and bool(found) == expected
+    elif isinstance(expected, int):
+        same = isinstance(found, (int, np.integer)) and not isinstance(found, (bool, np.bool_)) and int(found) == expected
+    elif isinstance(expected, float):
+        same = isinstance(found, (int, float, np.number)) and math.isclose(float(found), expected, rel_tol=1e-6, abs_tol=1e-12)
+    else:
+        same = type(found) is type(expected) and found == expected
+    return None if same else ""
+
+
+def _array_difference(found, expected):
+    if not isinstance(found, (np.ndarray, np.number, int, float, list, tuple)) or isinstance(found, (bool, np.bool_)):
+        return f"expected an array of numbers; found {type(found).__name__}"
+    try:
+        found = np.asarray(found)
+    except ValueError as error:  # a ragged list
+        return f"expected an array of numbers; found something NumPy cannot read as one ({error})"
+    if found.dtype.kind not in "iuf":
+        return f"expected an array of numbers; found an array of dtype {found.dtype}"
+    if found.shape != expected.shape:
+        return f"its shape is {found.shape} instead of {expected.shape}"
+    close = np.isclose(found.astype(float), expected, rtol=1e-6, atol=1e-9, equal_nan=True)
+    if close.all():
+        return None
+    index = tuple(int(i) for i in np.argwhere(~close)[0])
+    where = f" at index {index}" if index else ""
+    return f"{_number(found[index])} instead of {_number(expected[index])}{where}"
+
+
+def _number(value):
+    return np.format_float_positional(float(value), precision=6, trim="-") if math.isfinite(value) else str(float(value))
+
+
+def _shown(value):
+    """`repr(value)`, except that arrays of numbers are rounded, summarised and kept to one line."""
+    if isinstance(value, np.ndarray) and value.dtype.kind in "biuf":
+        text = np.array2string(value, precision=4, suppress_small=True, threshold=12, edgeitems=2, separator=", ")
+        shape = f", shape={value.shape}" if value.ndim > 1 else ""
+        return f"array({' '.join(text.split())}{shape})"
+    if isinstance(value, (tuple, list)) and any(isinstance(item, np.ndarray) for item in value):
+        items = ", ".join(_shown(item) for item in value)
+        return f"({items})" if isinstance(value, tuple) else f"[{items}]"
+    return repr(value)
 
 
 @_check

@@ -110,6 +110,26 @@ def _summary(value):
     return None
 
 
+def optimizer_summary(optimizer):
+    """Returns a Keras optimizer's class and settings as plain data.
+
+    Returns:
+        `{"class_name": "SGD", "config": {...}}`, the config as
+        `keras.optimizers.serialize` writes it (a learning-rate schedule
+        stays a nested config), ready for `encode`.
+
+    Raises:
+        NotEncodable: if `optimizer` is not a Keras optimizer.
+    """
+    import keras
+
+    if not isinstance(optimizer, keras.optimizers.Optimizer):
+        kind = type(optimizer)
+        raise NotEncodable(f"expected a keras optimizer; found {kind.__module__}.{kind.__qualname__}")
+    serialized = keras.optimizers.serialize(optimizer)
+    return {"class_name": str(serialized["class_name"]), "config": dict(serialized["config"])}
+
+
 def decode(record):
     """Turns what `encode` produced back into a value.
 

@@ -111,12 +111,16 @@ class CellRecords:
             raise RecordProblem("expected a function; the name holds something that cannot be called")
         if len(record.get("outcomes", [])) != count:
             raise RecordProblem(f"expected {count} recorded calls; found {len(record.get('outcomes', []))}")
-        return [
-            Outcome(raised=item["raised"], message=item.get("message", ""))
-            if "raised" in item
-            else Outcome(returned=_decoded(item, key))
-            for item in record["outcomes"]
-        ]
+        outcomes = []
+        for item in record["outcomes"]:
+            warnings = item.get("warnings", [])
+            if not isinstance(warnings, list) or not all(isinstance(text, str) for text in warnings):
+                raise RecordProblem(f"the record {key!r} is malformed: its warnings are not a list of strings")
+            if "raised" in item:
+                outcomes.append(Outcome(raised=item["raised"], message=item.get("message", ""), warnings=tuple(warnings)))
+            else:
+                outcomes.append(Outcome(returned=_decoded(item, key), warnings=tuple(warnings)))
+        return outcomes
 
 
 def _decoded(record, key):

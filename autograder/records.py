@@ -16,12 +16,18 @@ Each record lives in `<records dir>/<grade_id>/<key>.json` (plus
 running the notebook in JupyterLab, or CI's nbval run of a source
 notebook), the record is still built, so that mistakes show, and then
 dropped.
+
+A recorded call also keeps the warnings it raised (`watching_warnings`),
+so that a judge can reject, say, a sigmoid whose `np.exp` overflows even
+though it returns the right numbers.
 """
 
+import contextlib
 import json
 import os
 import re
 import time
+import warnings
 from pathlib import Path
 
 import numpy as np
@@ -32,6 +38,7 @@ RECORDS_DIR_VARIABLE = "AUTOGRADER_RECORDS_DIR"
 INPUTS_SUBDIR = "inputs"
 INPUTS_COMPLETE = ".complete"
 INPUTS_WAIT_SECONDS = 300
+MAX_WARNINGS = 5
 _NAME = re.compile(r"^[A-Za-z0-9_.-]{1,100}$")
 
 
@@ -63,6 +70,19 @@ def model(grade_id, key, the_model):
     return _write(grade_id, key, {"kind": "model", "config": config, "num_weights": len(weights)}, weights=weights)
 
 
+def optimizer(grade_id, key, the_optimizer):
+    """Records a Keras optimizer's class and settings (`codec.optimizer_summary`).
+
+    Pass `model.optimizer` after training to record what the model was
+    really trained with.
+    """
+    try:
+        summary = codec.optimizer_summary(the_optimizer)
+    except codec.NotEncodable as error:
+        return _write(grade_id, key, {"kind": "value", "error": str(error)})
+    return value(grade_id, key, summary)
+
+
 def value(grade_id, key, the_value):
     """Records a plain value (see `autograder.codec.encode`)."""
     return _write(grade_id, key, {"kind": "value", **_encoded(the_value)})
@@ -91,13 +111,55 @@ def calls(grade_id, function, key="calls"):
     cases = json.loads(inputs_file.read_text())
     outcomes = []
     for arguments in cases:
+        arguments = codec.decode(arguments)
+        caught = []
         try:
-            returned = function(*codec.decode(arguments))
+            with watching_warnings() as caught:
+                returned = function(*arguments)
         except Exception as error:  # Whatever the student's function raises is the outcome.
-            outcomes.append({"raised": _type_name(error), "message": str(error)[:500]})
+            outcomes.append({"raised": _type_name(error), "message": str(error)[:500], "warnings": caught})
             continue
-        outcomes.append(_encoded(returned))
+        outcomes.append({**_encoded(returned), "warnings": caught})
     return _write(grade_id, key, {"kind": "calls", "callable": callable(function), "outcomes": outcomes})
+
+
+@contextlib.contextmanager
+def watching_warnings():
+    """Collects the warnings raised inside the block as `"Category: message"` strings.
+
+    Every warning is caught and none is shown, whatever filters the notebook
+    set. NumPy is made to warn on overflow, division by zero and invalid
+    values, even where the notebook silenced them, but not on underflow,
+    which only rounds a tiny number to zero. At most `MAX_WARNINGS`
+    different warnings are kept, each cut to 200 characters.
+
+    Yields:
+        A list, filled in when the block ends (also when it raises).
+
+    Example:
+
+    >>> with records.watching_warnings() as caught:
+    ...     1 / (1 + np.exp(-np.array([-1000.0])))
+    >>> caught
+    ['RuntimeWarning: overflow encountered in exp']
+    """
+    found = []
+    with warnings.catch_warnings(record=True) as caught, np.errstate(over="warn", divide="warn", invalid="warn", under="ignore"):
+        warnings.simplefilter("always")
+        try:
+            yield found
+        finally:
+            for warning in caught:
+                text = _warning_text(warning)
+                if text not in found and len(found) < MAX_WARNINGS:
+                    found.append(text)
+
+
+def _warning_text(warning):
+    try:
+        return f"{warning.category.__name__}: {warning.message}"[:200]
+    except Exception:  # A student's warning may not even print.
+        return "a warning that cannot be shown"
 
 
 def _encoded(the_value):

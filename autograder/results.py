@@ -30,11 +30,17 @@ class Outcome:
         returned: The value it returned (None if it raised).
         raised: The name of the exception it raised, or None.
         message: The exception's message.
+        warnings: The warnings the call raised, each as
+            `"Category: message"`, for example
+            `"RuntimeWarning: overflow encountered in exp"`. NumPy's
+            overflow, division and invalid-value errors count (underflow,
+            which only rounds to zero, does not). Defaults to none.
     """
 
     returned: object = None
     raised: str = None
     message: str = ""
+    warnings: tuple = ()
 
 
 class CheckFailed(AssertionError):

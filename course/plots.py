@@ -1,7 +1,8 @@
-"""Plots the chapters share: training curves, a live training plot, images."""
+"""Plots the chapters share: training curves, a live training plot, images, functions."""
 
 import keras
 import matplotlib.pyplot as plt
+import numpy as np
 
 from course import data, histories
 
@@ -43,13 +44,17 @@ def plot_history(history, metrics=None, title=None):
     return figure
 
 
-def compare_histories(runs, metric="val_loss", title=None):
+def compare_histories(runs, metric="val_loss", title=None, ax=None, log_scale=False):
     """Plots one metric of several training runs on one set of axes.
 
     Args:
         runs: A dict mapping a run's label to its History (or history dict).
         metric: The metric to compare. Defaults to `"val_loss"`.
         title: Axes title. Defaults to `None` (no title).
+        ax: The matplotlib `Axes` to draw on, for side-by-side panels.
+            Defaults to `None`, meaning a new figure.
+        log_scale: Whether the y axis is logarithmic, for losses that span
+            orders of magnitude. Defaults to `False`.
 
     Returns:
         The matplotlib `Axes`.
@@ -57,10 +62,14 @@ def compare_histories(runs, metric="val_loss", title=None):
     Raises:
         KeyError: if a run did not record `metric`.
     """
-    figure, ax = plt.subplots(figsize=(6, 3.5))
+    if ax is None:
+        figure, ax = plt.subplots(figsize=(6, 3.5))
+    figure = ax.figure
     for label, history in runs.items():
         (values,) = histories.require_metrics(history, [metric])
         ax.plot(range(1, len(values) + 1), values, marker="o", markersize=3, label=label)
+    if log_scale:
+        ax.set_yscale("log")
     _label_epoch_axes(ax, metric)
     if title:
         ax.set_title(title)
@@ -73,6 +82,62 @@ def _label_epoch_axes(ax, metric):
     ax.set_ylabel(metric)
     ax.grid(True, alpha=0.3)
     ax.legend()
+
+
+def plot_functions(functions, start=-5.0, stop=5.0, num_points=201, title=None):
+    """Plots functions of one variable side by side, one panel each, with a grid.
+
+    Each function is called once, on a NumPy array of `num_points` evenly
+    spaced values, so it must work on a whole array at once.
+
+    Args:
+        functions: A dict mapping a panel's title to a function that takes
+            a 1-D array and returns an array of the same shape, for example
+            `{"ReLU": relu, "ELU": elu}`.
+        start: The smallest x value. Defaults to -5.0.
+        stop: The largest x value. Defaults to 5.0.
+        num_points: How many x values. Defaults to 201.
+        title: Figure title. Defaults to `None` (no title).
+
+    Returns:
+        The matplotlib `Figure`.
+
+    Raises:
+        ValueError: if `functions` is empty, `stop` is not above `start`,
+            `num_points` is below 2, or a function does not return one
+            value per input value.
+
+    Example:
+
+    >>> plots.plot_functions({"tanh": np.tanh, "ReLU": lambda x: np.maximum(x, 0)})
+    """
+    if not functions:
+        raise ValueError("`functions` must map at least one title to a function. Received: an empty dict")
+    if not stop > start:
+        raise ValueError(f"`stop` must be greater than `start`. Received: start={start}, stop={stop}")
+    if num_points < 2:
+        raise ValueError(f"`num_points` must be at least 2. Received: num_points={num_points}")
+    x = np.linspace(start, stop, num_points)
+    figure, axes = plt.subplots(1, len(functions), figsize=(2.8 * len(functions), 2.8), squeeze=False, sharex=True)
+    for ax, (label, function) in zip(axes[0], functions.items()):
+        y = np.asarray(function(x), dtype=float)
+        if y.shape != x.shape:
+            plt.close(figure)
+            raise ValueError(
+                f"{label!r} must return one value per input value: called on an array of shape {x.shape}, "
+                f"it returned shape {y.shape}. Write it with NumPy operations on the whole array "
+                "(`np.where`, `np.maximum`, `np.exp`)."
+            )
+        ax.axhline(0, color="0.6", linewidth=0.8)
+        ax.axvline(0, color="0.6", linewidth=0.8)
+        ax.plot(x, y, linewidth=2)
+        ax.set_title(label)
+        ax.set_xlabel("x")
+        ax.grid(True, alpha=0.3)
+    if title:
+        figure.suptitle(title)
+    figure.tight_layout()
+    return figure
 
 
 def show_images(images, labels, class_names=data.CLASS_NAMES, num_images=10):

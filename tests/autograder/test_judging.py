@@ -2,7 +2,9 @@
 
 import json
 import textwrap
+import warnings
 
+import numpy as np
 import pytest
 
 from autograder import judging, records, synthetic
@@ -99,3 +101,49 @@ def test_a_judge_process_that_fails_fails_every_cell(tmp_path):
     verdicts = judge.verdicts(["first", "second"], timeout=120)
     assert [verdict.passed for verdict in verdicts] == [False, False]
     assert "broken grading file" in verdicts[0].message
+
+
+def _square_with_warnings(x):
+    warnings.warn("squaring", UserWarning)
+    np.exp(np.float64(1000.0))  # overflows
+    return x * x
+
+
+def test_recorded_calls_keep_the_warnings_each_call_raised(assignment, monkeypatch):
+    source, folder = assignment
+    _record_calls(folder, monkeypatch, _square_with_warnings)
+    outcomes = judging.CellRecords(folder, "square_cases").calls(2)
+    assert [outcome.returned for outcome in outcomes] == [4, 9]
+    assert outcomes[0].warnings == ("UserWarning: squaring", "RuntimeWarning: overflow encountered in exp")
+    (verdict,) = judging.judge_cells(source, folder, ["square_cases"])
+    assert verdict.passed, "warnings fail a call only where the judge forbids them"
+    _record_calls(folder, monkeypatch, lambda x: x * x)
+    assert all(outcome.warnings == () for outcome in judging.CellRecords(folder, "square_cases").calls(2))
+
+
+def test_a_call_that_raises_keeps_the_warnings_before_it(assignment, monkeypatch):
+    _, folder = assignment
+
+    def warns_then_raises(x):
+        warnings.warn("about to fail", RuntimeWarning)
+        raise ValueError("no")
+
+    _record_calls(folder, monkeypatch, warns_then_raises)
+    outcome = judging.CellRecords(folder, "square_cases").calls(2)[0]
+    assert outcome.raised == "ValueError" and outcome.warnings == ("RuntimeWarning: about to fail",)
+
+
+def test_recorded_warnings_that_are_not_strings_fail_closed(tmp_path):
+    (tmp_path / "cell").mkdir()
+    record = {"kind": "calls", "callable": True, "outcomes": [{"value": {"type": "int", "value": 4}, "warnings": [{"x": 1}]}]}
+    (tmp_path / "cell" / "calls.json").write_text(json.dumps(record))
+    with pytest.raises(judging.RecordProblem, match="warnings"):
+        judging.CellRecords(tmp_path, "cell").calls(1)
+
+
+def test_records_from_before_warnings_were_recorded_still_load(tmp_path):
+    (tmp_path / "cell").mkdir()
+    record = {"kind": "calls", "callable": True, "outcomes": [{"value": {"type": "int", "value": 4}}]}
+    (tmp_path / "cell" / "calls.json").write_text(json.dumps(record))
+    (outcome,) = judging.CellRecords(tmp_path, "cell").calls(1)
+    assert outcome.returned == 4 and outcome.warnings == ()

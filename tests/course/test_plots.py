@@ -1,4 +1,6 @@
-"""The shared plots: curves per metric, runs compared, images, and the live plot."""
+"""The shared plots: curves per metric, runs compared, functions, images, and the live plot."""
+
+import re
 
 import keras
 import matplotlib
@@ -48,3 +50,26 @@ def test_live_plot_records_every_epoch_outside_a_notebook():
     model.fit(x, y, validation_data=(x, y), epochs=3, verbose=0, callbacks=[live_plot])
     assert {"loss", "accuracy", "val_loss", "val_accuracy"} <= set(live_plot.logged)
     assert all(len(values) == 3 for values in live_plot.logged.values())
+
+
+def test_plot_functions_draws_each_function_in_a_panel_of_its_own_with_a_grid():
+    figure = plots.plot_functions({"square": np.square, "absolute": np.abs}, start=-2.0, stop=2.0, num_points=5)
+    assert [ax.get_title() for ax in figure.axes] == ["square", "absolute"]
+    (square,) = figure.axes[0].get_lines()[-1:]
+    assert list(square.get_xdata()) == [-2.0, -1.0, 0.0, 1.0, 2.0]
+    assert list(square.get_ydata()) == [4.0, 1.0, 0.0, 1.0, 4.0]
+    assert all(ax.xaxis.get_gridlines()[0].get_visible() for ax in figure.axes)
+
+
+@pytest.mark.parametrize(
+    "arguments, fragment",
+    [
+        ({"functions": {}}, "at least one"),
+        ({"functions": {"f": np.abs}, "start": 1.0, "stop": 1.0}, "greater than `start`"),
+        ({"functions": {"f": np.abs}, "num_points": 1}, "at least 2"),
+        ({"functions": {"sum": np.sum}}, "'sum' must return one value per input value"),
+    ],
+)
+def test_plot_functions_refuses_what_it_cannot_plot(arguments, fragment):
+    with pytest.raises(ValueError, match=re.escape(fragment)):
+        plots.plot_functions(**arguments)

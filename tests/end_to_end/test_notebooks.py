@@ -15,7 +15,7 @@ import pytest
 from autograder import nbgrader_course
 
 CHECK_TAG = "nbval-check-output"
-TIME_LIMIT_SECONDS = {"01_loss_curves": 120}
+TIME_LIMIT_SECONDS = {"01_loss_curves": 120, "02_learning_rate": 180, "03_activation_functions": 180}
 CHECKED_OUTPUTS = {
     "01_loss_curves/loss_curves.ipynb": {
         "data-shapes": (
@@ -24,6 +24,26 @@ CHECKED_OUTPUTS = {
             "test:       (10000, 28, 28) (10000,)\n"
         ),
         "history-without-validation": "History\n['accuracy', 'loss']\n[0, 1]\n",
+    },
+    "02_learning_rate/learning_rate.ipynb": {
+        "iterations-check": "Keras ran 15 iterations; your function says 15\n100 epochs would make 1500 updates\n",
+    },
+    "03_activation_functions/activation_functions.ipynb": {
+        "keras-comparison": (
+            "sigmoid                same as Keras: True\n"
+            "tanh                   same as Keras: True\n"
+            "relu                   same as Keras: True\n"
+            "leaky_relu, alpha=0.2  same as Keras: True\n"
+            "elu                    same as Keras: True\n"
+        ),
+        "linear-demo": (
+            "two linear layers, same outputs as one layer: True\n"
+            "ReLU between them, same outputs as one layer: False\n"
+        ),
+        "data-shapes": (
+            "training:   (48000, 28, 28) (48000,)\n"
+            "validation: (12000, 28, 28) (12000,)\n"
+        ),
     },
 }
 

@@ -1,0 +1,153 @@
+"""The grader's judges for chapter 02 (never released to students).
+
+The notebook's hidden tests only record the student's work
+(`autograder.records`); each judge below decides one grade cell from those
+records, outside the student's kernel. Expected values, hidden inputs and
+thresholds live here alone.
+"""
+
+import math
+
+from autograder import checks
+from autograder.checks import Case
+from autograder.judging import GradeCells
+from autograder.synthetic import make_history
+
+RMSPROP_EPOCHS = 3
+# 48,000 training images in batches of 64.
+RMSPROP_STEPS_PER_EPOCH = 750
+MINIMUM_RMSPROP_ACCURACY = 0.83
+DIVERGING_LEARNING_RATE = 1.0
+MINIMUM_CLIPPED_ACCURACY = 0.80
+# The lowest validation loss the model without a hidden layer reaches: Adam,
+# batches of 128, 30 epochs on the 48,000 training images; its validation
+# loss stops falling at 0.417 from epoch 23 on.
+NO_HIDDEN_LAYER_VAL_LOSS = 0.417
+
+grade_cells = GradeCells()
+
+
+@grade_cells.judge("rmsprop_runs")
+def rmsprop_runs(records):
+    results = []
+    for key in ("history_rate_1", "history_rate_001"):
+        history = records.value(key)
+        results += [
+            checks.history_keys(history, ["loss", "accuracy", "val_loss", "val_accuracy"]),
+            checks.history_epochs(history, RMSPROP_EPOCHS),
+            checks.steps_per_epoch(history, RMSPROP_STEPS_PER_EPOCH, 48_000, 64),
+        ]
+    return results
+
+
+@grade_cells.judge("rmsprop_accuracy")
+def rmsprop_accuracy(records):
+    model = records.model("model")
+    return [
+        checks.optimizer_settings(records.value("optimizer"), "RMSprop", learning_rate=0.01),
+        checks.finite_loss(model),
+        checks.minimum_accuracy(model, MINIMUM_RMSPROP_ACCURACY),
+    ]
+
+
+_NAN, _INF = float("nan"), float("inf")
+DIVERGED_CASES = [
+    Case((make_history(loss=[2.3, _NAN, _NAN], accuracy=[0.1, 0.1, 0.1]),), True, "loss=[2.3, nan, nan]"),
+    Case((make_history(loss=[1e3, _INF], accuracy=[0.3, 0.5], val_loss=[2.0, 1.5], val_accuracy=[0.4, 0.6]),), True,
+         "loss=[1000.0, inf], val_accuracy=[0.4, 0.6]", "An infinite loss has diverged too: use math.isfinite."),
+    Case((make_history(loss=[0.9, 0.6], accuracy=[0.7, 0.8], val_loss=[0.8, _NAN], val_accuracy=[0.7, 0.75]),), True,
+         "val_loss=[0.8, nan]", "Look at val_loss as well as loss."),
+    Case((make_history(loss=[1050.0, 2.6, 2.4], accuracy=[0.15, 0.11, 0.12], val_loss=[2.4, 2.5, 2.6],
+                       val_accuracy=[0.2, 0.12, 0.12]),), True,
+         "finite losses, val_accuracy=[0.2, 0.12, 0.12]", "Accuracy near chance (at most 0.15) means the run diverged."),
+    Case((make_history(loss=[2.2, 2.3], accuracy=[0.13, 0.15]),), True,
+         "no validation, accuracy=[0.13, 0.15]", "Use `accuracy` when there is no `val_accuracy`; 0.15 itself counts."),
+    Case((make_history(loss=[0.9, 0.6, 0.5], accuracy=[0.7, 0.8, 0.82], val_loss=[0.8, 0.7, 0.65],
+                       val_accuracy=[0.72, 0.76, 0.79]),), False, "a run that learns"),
+    Case((make_history(loss=[1.2, 0.9], accuracy=[0.55, 0.7]),), False, "no validation, accuracy=[0.55, 0.7]"),
+    Case((make_history(loss=[0.5, 0.4], accuracy=[0.05, 0.9], val_loss=[0.6, 0.5], val_accuracy=[0.12, 0.86]),), False,
+         "val_accuracy=[0.12, 0.86]", "Only the last accuracy counts."),
+    Case((make_history(loss=[0.7, 0.5], accuracy=[0.12, 0.13], val_loss=[0.6, 0.5], val_accuracy=[0.8, 0.85]),), False,
+         "accuracy=[0.12, 0.13], val_accuracy=[0.8, 0.85]", "Use val_accuracy when it was recorded."),
+]
+grade_cells.inputs("diverged_cases", [case.args for case in DIVERGED_CASES])
+
+
+@grade_cells.judge("diverged_cases")
+def diverged_cases(records):
+    return [checks.recorded_cases(records.calls(len(DIVERGED_CASES)), DIVERGED_CASES, "diverged")]
+
+
+def _iterations_case(num_samples, batch_size, hint="Round up: the last, smaller batch counts."):
+    return Case((num_samples, batch_size), math.ceil(num_samples / batch_size), f"{num_samples}, {batch_size}", hint)
+
+
+ITERATIONS_CASES = [
+    _iterations_case(3000, 200),
+    _iterations_case(48_000, 64),
+    _iterations_case(60_000, 128),
+    _iterations_case(1000, 300),
+    _iterations_case(10, 64),
+    _iterations_case(7, 1),
+    _iterations_case(12_000, 512),
+]
+grade_cells.inputs("iterations_per_epoch_cases", [case.args for case in ITERATIONS_CASES])
+
+
+@grade_cells.judge("iterations_per_epoch_cases")
+def iterations_per_epoch_cases(records):
+    return [checks.recorded_cases(records.calls(len(ITERATIONS_CASES)), ITERATIONS_CASES, "iterations_per_epoch")]
+
+
+def _updates_case(num_samples, batch_size, num_epochs):
+    return Case((num_samples, batch_size, num_epochs), math.ceil(num_samples / batch_size) * num_epochs,
+                f"{num_samples}, {batch_size}, {num_epochs}", "Iterations per epoch (rounded up) times epochs.")
+
+
+UPDATES_CASES = [
+    _updates_case(3000, 200, 100),
+    _updates_case(3000, 128, 10),
+    _updates_case(48_000, 64, 3),
+    _updates_case(1000, 300, 7),
+    _updates_case(50, 64, 1),
+]
+grade_cells.inputs("total_updates_cases", [case.args for case in UPDATES_CASES])
+
+
+@grade_cells.judge("total_updates_cases")
+def total_updates_cases(records):
+    return [checks.recorded_cases(records.calls(len(UPDATES_CASES)), UPDATES_CASES, "total_updates")]
+
+
+@grade_cells.judge("clipped_optimizer")
+def clipped_optimizer(records):
+    optimizer = records.value("optimizer")
+    return [
+        checks.optimizer_settings(optimizer, "SGD", learning_rate=DIVERGING_LEARNING_RATE),
+        checks.gradient_clipping(optimizer),
+    ]
+
+
+@grade_cells.judge("clipped_training")
+def clipped_training(records):
+    model = records.model("model")
+    return [checks.finite_loss(model), checks.minimum_accuracy(model, MINIMUM_CLIPPED_ACCURACY)]
+
+
+@grade_cells.judge("bigger_model_structure")
+def bigger_model_structure(records):
+    model = records.model("model")
+    return [
+        checks.input_shape(model, (None, 28, 28)),
+        checks.output_shape(model, (None, 10)),
+        checks.minimum_hidden_layers(model, 1),
+    ]
+
+
+@grade_cells.judge("bigger_model_val_loss")
+def bigger_model_val_loss(records):
+    model = records.model("model")
+    return [
+        checks.finite_loss(model),
+        checks.maximum_loss(model, NO_HIDDEN_LAYER_VAL_LOSS, compared_with="the best the model without a hidden layer reaches"),
+    ]
