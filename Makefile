@@ -55,8 +55,9 @@ sandbox: $(INSTALLED)
 	$(call apt_install,bubblewrap,/usr/bin/bwrap,autograde will run notebooks without a sandbox and warn)
 	@$(PYTHON) -m autograder sandbox-check || true
 
+# DEMO_ARGS narrows the demo, for example DEMO_ARGS="--assignment 01_loss_curves".
 demo: setup
-	$(PYTHON) -m autograder demo
+	$(PYTHON) -m autograder demo $(DEMO_ARGS)
 
 test: setup
 	$(PYTHON) -m pytest
