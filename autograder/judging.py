@@ -13,7 +13,8 @@ Each assignment's judges live with its source, in
         model = records.model("model")
         return [checks.finite_loss(model), checks.minimum_accuracy(model, 0.85)]
 
-    grade_cells.inputs("best_epoch_cases", [(history_a,), (history_b,)])
+    # Inputs for `records.calls`, and the judge comparing its results with the cases:
+    grade_cells.function_cases("best_epoch_cases", BEST_EPOCH_CASES, "best_epoch")
 
 A judge takes a cell's `CellRecords` and returns `CheckResult`s; the cell
 passes when all pass. A missing or malformed record, a judge that raises,
@@ -153,6 +154,26 @@ class GradeCells:
     def inputs(self, grade_id, argument_tuples):
         """Sets the arguments `records.calls(grade_id, ...)` calls with."""
         self.cell_inputs[grade_id] = [codec.encode(tuple(arguments)) for arguments in argument_tuples]
+
+    def function_cases(self, grade_id, cases, function_name, allow_warnings=True):
+        """Gives `grade_id`'s `records.calls` the arguments of `cases` and
+        registers the judge that compares what the calls returned with them
+        (`checks.recorded_cases`).
+
+        Args:
+            grade_id: The grade cell.
+            cases: `checks.Case`s, inputs and expected values.
+            function_name: How messages name the student's function.
+            allow_warnings: Whether a call may raise warnings. Defaults to `True`.
+        """
+        self.inputs(grade_id, [case.args for case in cases])
+
+        def judge_calls(records):
+            from autograder import checks  # Loads Keras: only in the judge process.
+
+            return [checks.recorded_cases(records.calls(len(cases)), cases, function_name, allow_warnings)]
+
+        self.judge(grade_id)(judge_calls)
 
     def write_inputs(self, folder):
         """Writes every cell's inputs where `records.calls` looks for them,

@@ -85,12 +85,7 @@ BEST_EPOCH_CASES = [
     Case((make_history(loss=[0.9, 0.8, 0.7, 0.6, 0.5, 0.4], val_loss=[0.9, 0.5, 0.49, 0.52, 0.6, 0.7]),), 3,
          "loss=[0.9, ..., 0.4], val_loss=[0.9, 0.5, 0.49, 0.52, 0.6, 0.7]", "Use the validation loss, not the training loss."),
 ]
-grade_cells.inputs("best_epoch_cases", [case.args for case in BEST_EPOCH_CASES])
-
-
-@grade_cells.judge("best_epoch_cases")
-def best_epoch_cases(records):
-    return [checks.recorded_cases(records.calls(len(BEST_EPOCH_CASES)), BEST_EPOCH_CASES, "best_epoch")]
+grade_cells.function_cases("best_epoch_cases", BEST_EPOCH_CASES, "best_epoch")
 
 
 _rising_at_end = make_history(loss=[0.9, 0.6, 0.4, 0.3, 0.2], val_loss=[0.8, 0.6, 0.5, 0.45, 0.5])
@@ -111,9 +106,4 @@ SHOWS_OVERFITTING_CASES = [
          "When the training loss rises too, that is not overfitting."),
     Case((make_history(loss=[0.5], val_loss=[0.6]),), False, "a single epoch"),
 ]
-grade_cells.inputs("shows_overfitting_cases", [case.args for case in SHOWS_OVERFITTING_CASES])
-
-
-@grade_cells.judge("shows_overfitting_cases")
-def shows_overfitting_cases(records):
-    return [checks.recorded_cases(records.calls(len(SHOWS_OVERFITTING_CASES)), SHOWS_OVERFITTING_CASES, "shows_overfitting")]
+grade_cells.function_cases("shows_overfitting_cases", SHOWS_OVERFITTING_CASES, "shows_overfitting")

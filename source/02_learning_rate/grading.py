@@ -70,12 +70,7 @@ DIVERGED_CASES = [
     Case((make_history(loss=[0.7, 0.5], accuracy=[0.12, 0.13], val_loss=[0.6, 0.5], val_accuracy=[0.8, 0.85]),), False,
          "accuracy=[0.12, 0.13], val_accuracy=[0.8, 0.85]", "Use val_accuracy when it was recorded."),
 ]
-grade_cells.inputs("diverged_cases", [case.args for case in DIVERGED_CASES])
-
-
-@grade_cells.judge("diverged_cases")
-def diverged_cases(records):
-    return [checks.recorded_cases(records.calls(len(DIVERGED_CASES)), DIVERGED_CASES, "diverged")]
+grade_cells.function_cases("diverged_cases", DIVERGED_CASES, "diverged")
 
 
 def _iterations_case(num_samples, batch_size, hint="Round up: the last, smaller batch counts."):
@@ -91,12 +86,7 @@ ITERATIONS_CASES = [
     _iterations_case(7, 1),
     _iterations_case(12_000, 512),
 ]
-grade_cells.inputs("iterations_per_epoch_cases", [case.args for case in ITERATIONS_CASES])
-
-
-@grade_cells.judge("iterations_per_epoch_cases")
-def iterations_per_epoch_cases(records):
-    return [checks.recorded_cases(records.calls(len(ITERATIONS_CASES)), ITERATIONS_CASES, "iterations_per_epoch")]
+grade_cells.function_cases("iterations_per_epoch_cases", ITERATIONS_CASES, "iterations_per_epoch")
 
 
 def _updates_case(num_samples, batch_size, num_epochs):
@@ -111,12 +101,7 @@ UPDATES_CASES = [
     _updates_case(1000, 300, 7),
     _updates_case(50, 64, 1),
 ]
-grade_cells.inputs("total_updates_cases", [case.args for case in UPDATES_CASES])
-
-
-@grade_cells.judge("total_updates_cases")
-def total_updates_cases(records):
-    return [checks.recorded_cases(records.calls(len(UPDATES_CASES)), UPDATES_CASES, "total_updates")]
+grade_cells.function_cases("total_updates_cases", UPDATES_CASES, "total_updates")
 
 
 @grade_cells.judge("clipped_optimizer")

@@ -131,12 +131,7 @@ STABILITY_INPUTS = [
     ((np.array([[-1000.0, 1000.0], [-50.0, 50.0]]),), "x=[[-1000, 1000], [-50, 50]]"),
 ]
 STABILITY_CASES = _cases("sigmoid", STABILITY_INPUTS, _STABLE)
-grade_cells.inputs("sigmoid_stability", [arguments for arguments, _ in STABILITY_INPUTS])
-
-
-@grade_cells.judge("sigmoid_stability")
-def sigmoid_stability(records):
-    return [checks.recorded_cases(records.calls(len(STABILITY_INPUTS)), STABILITY_CASES, "sigmoid", allow_warnings=False)]
+grade_cells.function_cases("sigmoid_stability", STABILITY_CASES, "sigmoid", allow_warnings=False)
 
 
 _rng = np.random.default_rng(2024)
@@ -164,12 +159,7 @@ COLLAPSE_CASES = [
     _collapse_case(2, 6, 1, "Return (w, b): w of shape (n_in, n_out), b of shape (n_out,)."),
     _collapse_case(1, 1, 1, "Return (w, b), each an array, even for layers of one unit."),
 ]
-grade_cells.inputs("collapse_linear_layers_cases", [case.args for case in COLLAPSE_CASES])
-
-
-@grade_cells.judge("collapse_linear_layers_cases")
-def collapse_linear_layers_cases(records):
-    return [checks.recorded_cases(records.calls(len(COLLAPSE_CASES)), COLLAPSE_CASES, "collapse_linear_layers")]
+grade_cells.function_cases("collapse_linear_layers_cases", COLLAPSE_CASES, "collapse_linear_layers")
 
 
 @grade_cells.judge("model_fn_layers")

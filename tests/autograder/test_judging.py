@@ -8,6 +8,7 @@ import numpy as np
 import pytest
 
 from autograder import judging, records, synthetic
+from autograder.checks import Case
 
 
 @pytest.fixture
@@ -147,3 +148,16 @@ def test_records_from_before_warnings_were_recorded_still_load(tmp_path):
     (tmp_path / "cell" / "calls.json").write_text(json.dumps(record))
     (outcome,) = judging.CellRecords(tmp_path, "cell").calls(1)
     assert outcome.returned == 4 and outcome.warnings == ()
+
+
+def test_function_cases_registers_the_inputs_and_the_judge(tmp_path, monkeypatch):
+    grade_cells = judging.GradeCells()
+    grade_cells.function_cases("halve_cases", [Case((4,), 2, "4"), Case((9,), 4, "9", "Round down.")], "halve")
+    grade_cells.write_inputs(tmp_path)
+    monkeypatch.setenv(records.RECORDS_DIR_VARIABLE, str(tmp_path))
+    records.calls("halve_cases", lambda x: x // 2)
+    (verdict,) = judging.judge_cells(None, tmp_path, ["halve_cases"], grade_cells)
+    assert verdict.passed, verdict.message
+    records.calls("halve_cases", lambda x: (x + 1) // 2)
+    (verdict,) = judging.judge_cells(None, tmp_path, ["halve_cases"], grade_cells)
+    assert not verdict.passed and "halve(9) returned 5; expected 4. Round down." in verdict.message

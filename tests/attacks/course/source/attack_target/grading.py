@@ -17,12 +17,7 @@ SCALE_CASES = [
 ]
 
 grade_cells = GradeCells()
-grade_cells.inputs("scale_cases", [case.args for case in SCALE_CASES])
-
-
-@grade_cells.judge("scale_cases")
-def scale_cases(records):
-    return [checks.recorded_cases(records.calls(len(SCALE_CASES)), SCALE_CASES, "scale")]
+grade_cells.function_cases("scale_cases", SCALE_CASES, "scale")
 
 
 @grade_cells.judge("model_shapes")
