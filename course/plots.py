@@ -3,6 +3,7 @@
 import keras
 import matplotlib.pyplot as plt
 import numpy as np
+from matplotlib.ticker import MaxNLocator
 
 from course import data, histories
 
@@ -63,7 +64,7 @@ def compare_histories(runs, metric="val_loss", title=None, ax=None, log_scale=Fa
         KeyError: if a run did not record `metric`.
     """
     if ax is None:
-        figure, ax = plt.subplots(figsize=(6, 3.5))
+        _, ax = plt.subplots(figsize=(6, 3.5))
     figure = ax.figure
     for label, history in runs.items():
         (values,) = histories.require_metrics(history, [metric])
@@ -78,6 +79,7 @@ def compare_histories(runs, metric="val_loss", title=None, ax=None, log_scale=Fa
 
 
 def _label_epoch_axes(ax, metric):
+    ax.xaxis.set_major_locator(MaxNLocator(integer=True))  # epochs are whole numbers
     ax.set_xlabel("epoch")
     ax.set_ylabel(metric)
     ax.grid(True, alpha=0.3)

@@ -4,6 +4,7 @@ import re
 
 import keras
 import matplotlib
+import matplotlib.pyplot as plt
 import numpy as np
 import pytest
 
@@ -34,6 +35,16 @@ def test_compare_histories_draws_one_line_per_run():
     ax = plots.compare_histories({"a": HISTORY, "b": {"val_loss": [1.0, 0.9]}})
     assert [line.get_label() for line in ax.get_lines()] == ["a", "b"]
     assert ax.get_ylabel() == "val_loss"
+    ax.figure.canvas.draw()
+    assert all(tick == int(tick) for tick in ax.get_xticks()), "epochs are whole numbers"
+
+
+def test_compare_histories_draws_side_by_side_panels_and_log_losses():
+    figure, (left, right) = plt.subplots(1, 2)
+    assert plots.compare_histories({"a": HISTORY}, "loss", ax=left, log_scale=True) is left
+    plots.compare_histories({"a": HISTORY}, "val_accuracy", ax=right)
+    assert left.get_yscale() == "log" and right.get_yscale() == "linear"
+    assert [ax.get_ylabel() for ax in figure.axes] == ["loss", "val_accuracy"]
 
 
 def test_show_images_titles_each_image_with_its_class():
