@@ -28,6 +28,26 @@ def test_every_autograded_cell_records_in_its_hidden_tests(course_root, assignme
         assert "records." in hidden, f"{cell.metadata.nbgrader['grade_id']} records nothing for its judge"
 
 
+def _first_statement(source):
+    """The first line of `source` that is not blank, a comment or an import."""
+    for line in source.splitlines():
+        stripped = line.strip()
+        if stripped and not stripped.startswith(("#", "import ", "from ")):
+            return line
+    return None
+
+
+@pytest.mark.parametrize("assignment", ASSIGNMENTS)
+def test_every_autograded_cell_records_before_its_visible_checks(course_root, assignment):
+    # A visible check that fails raises; hidden code after it would then record nothing, and
+    # the student would be told only that, instead of what the grader's judge found.
+    for cell in _autograded_test_cells(course_root, assignment):
+        before_hidden = cell.source.partition("### BEGIN HIDDEN TESTS")[0]
+        assert _first_statement(before_hidden) is None, (
+            f"{cell.metadata.nbgrader['grade_id']}: move the hidden tests above {_first_statement(before_hidden)!r}"
+        )
+
+
 @pytest.mark.parametrize("assignment", ASSIGNMENTS)
 def test_the_judges_are_never_released(course_root, assignment):
     assert (course_root / "source" / assignment / judging.GRADING_FILE).is_file()
