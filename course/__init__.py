@@ -1,4 +1,4 @@
-"""Helpers the course notebooks import: data, plots and history utilities.
+"""Helpers the course notebooks import: data, plots, history utilities, scratch files.
 
 Import the modules you need by name, for example
 `from course import data, plots`. Importing the package changes no global

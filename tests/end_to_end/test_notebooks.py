@@ -15,7 +15,9 @@ import pytest
 from autograder import nbgrader_course
 
 CHECK_TAG = "nbval-check-output"
-TIME_LIMIT_SECONDS = {"01_loss_curves": 120, "02_learning_rate": 180, "03_activation_functions": 180}
+# The issue asks for every notebook under 3 minutes on the 2-core CI machine; chapter 01 is kept to 2.
+TIME_LIMIT_SECONDS = {"01_loss_curves": 120}
+DEFAULT_TIME_LIMIT_SECONDS = 180
 CHECKED_OUTPUTS = {
     "01_loss_curves/loss_curves.ipynb": {
         "data-shapes": (
@@ -86,7 +88,7 @@ def test_source_notebook_passes_nbval_in_time(course_root, tmp_path, record_timi
     seconds = time.perf_counter() - start
     record_timing(f"nbval {notebook}", seconds)
     assert completed.returncode == 0, completed.stdout[-5000:] + completed.stderr[-2000:]
-    limit = TIME_LIMIT_SECONDS[notebook.split("/")[0]]
+    limit = TIME_LIMIT_SECONDS.get(notebook.split("/")[0], DEFAULT_TIME_LIMIT_SECONDS)
     assert seconds < limit, f"{notebook} took {seconds:.0f} s; the limit is {limit} s"
 
 
