@@ -17,9 +17,11 @@ ALL_TESTS = frozenset(
 )
 
 EXAMPLES = reference_and_blank(ALL_TESTS) + [
+    # One submission with four mistakes: each notebook run costs CI a minute and a half.
     example(
-        "floor_division_nan_only",
-        "iterations with // (drops the last, smaller batch); diverged() looks for NaN in the training loss only",
+        "floor_division_nan_only_no_clipping_no_hidden_layer",
+        "iterations with // (drops the last, smaller batch); diverged() looks for NaN in the training loss only; "
+        "the 'clipped' SGD has no clipping, so it stays at chance; bigger_model() has no hidden layer",
         answers={
             "iterations": '''
                 def iterations_per_epoch(num_samples, batch_size):
@@ -33,13 +35,6 @@ EXAMPLES = reference_and_blank(ALL_TESTS) + [
                 def diverged(history):
                     return bool(np.isnan(history.history["loss"]).any())
             ''',
-        },
-        failing_cells={"iterations_per_epoch_cases", "total_updates_cases", "diverged_cases"},
-    ),
-    example(
-        "no_clipping_no_hidden_layer",
-        "the 'clipped' SGD has no clipping, so it stays at chance; bigger_model() has no hidden layer",
-        answers={
             "make_clipped_optimizer": '''
                 def make_clipped_optimizer(learning_rate):
                     return keras.optimizers.SGD(learning_rate=learning_rate)
@@ -53,7 +48,15 @@ EXAMPLES = reference_and_blank(ALL_TESTS) + [
                     ])
             ''',
         },
-        failing_cells={"clipped_optimizer", "clipped_training", "bigger_model_structure", "bigger_model_val_loss"},
+        failing_cells={
+            "iterations_per_epoch_cases",
+            "total_updates_cases",
+            "diverged_cases",
+            "clipped_optimizer",
+            "clipped_training",
+            "bigger_model_structure",
+            "bigger_model_val_loss",
+        },
     ),
     example(
         "written_differently",

@@ -2,7 +2,9 @@
 
 Each assignment's examples are graded once, in a copy of the course of its
 own, the first time a test asks for that assignment (so `-k 02_learning_rate`
-grades only that chapter); the tests then read the gradebook. See
+grades only that chapter); the tests then read the gradebook. Under
+pytest-xdist, all tests of one assignment run in the same worker, so each
+chapter is graded once while another worker grades another. See
 `autograder/examples/` for what each example hands in and which test cells
 it must fail.
 """
@@ -17,8 +19,18 @@ from rich.console import Console
 
 from autograder import demo, examples, nbgrader_course, sandbox
 
-ASSIGNMENTS = sorted(examples.EXAMPLES)
-CASES = [(assignment, example) for assignment in ASSIGNMENTS for example in examples.EXAMPLES[assignment]]
+
+def _on_one_worker(assignment, *values, test_id):
+    """A parameter whose test pytest-xdist runs in the one process that grades `assignment`."""
+    return pytest.param(assignment, *values, id=test_id, marks=pytest.mark.xdist_group(f"grading-{assignment}"))
+
+
+ASSIGNMENTS = [_on_one_worker(assignment, test_id=assignment) for assignment in sorted(examples.EXAMPLES)]
+CASES = [
+    _on_one_worker(assignment, example, test_id=f"{assignment}-{example.name}")
+    for assignment in sorted(examples.EXAMPLES)
+    for example in examples.EXAMPLES[assignment]
+]
 
 
 @dataclasses.dataclass(frozen=True)
@@ -52,7 +64,7 @@ def graded(course_root, tmp_path_factory, record_timing):
     return graded_assignment
 
 
-@pytest.mark.parametrize("assignment, example", CASES, ids=[f"{a}-{e.name}" for a, e in CASES])
+@pytest.mark.parametrize("assignment, example", CASES)
 def test_each_example_loses_exactly_the_points_of_its_mistakes(graded, assignment, example):
     grade = graded(assignment).grades[example.name]
     lost = {cell.grade_id: cell.max_score - cell.score for cell in grade.score.auto_cells if cell.score < cell.max_score}
