@@ -231,7 +231,9 @@ def _optimizer_summary(optimizer):
 def optimizer_settings(optimizer, class_name, **expected):
     """Checks an optimizer (a Keras optimizer, or its summary as
     `records.optimizer` recorded it): its class and the settings in
-    `expected`, for example `learning_rate=0.01`."""
+    `expected`, for example `learning_rate=0.01` (numbers are compared
+    with a relative tolerance of 1e-6) or `nesterov=True` (a bool setting
+    must be that very bool)."""
     summary = _optimizer_summary(optimizer)
     found_class = summary.get("class_name")
     if found_class != class_name:
@@ -242,6 +244,10 @@ def optimizer_settings(optimizer, class_name, **expected):
     config = summary.get("config", {})
     for name, value in expected.items():
         found = config.get(name)
+        if isinstance(value, bool):
+            if found is not value:
+                return False, f"expected {class_name} with {name}={value!r}; found {name}={found!r}."
+            continue
         if isinstance(found, bool) or not isinstance(found, (int, float, np.number)) or not math.isclose(found, value, rel_tol=1e-6):
             return False, f"expected {class_name} with {name}={value!r}; found {name}={found!r}."
     settings = ", ".join(f"{name}={value!r}" for name, value in expected.items())
@@ -335,6 +341,109 @@ def maximum_loss(model, maximum, split="validation", compared_with="the threshol
     return True, (
         f"loss {measurement.loss:.4f} on the grader's {measurement.num_samples:,} {split} images, "
         f"below {maximum:.4f} ({compared_with})"
+    )
+
+
+@_check
+def loss_close_to(model, expected, tolerance, compared_with, hint="", split="validation"):
+    """Checks that the loss Keras computes for `model` on the grader's own
+    data (`performance.keras_loss`, the computation behind a History's
+    `val_loss`) is within `tolerance` of `expected`.
+
+    Args:
+        expected: The loss the model should have, for example the lowest
+            `val_loss` in the History of its training.
+        tolerance: The largest difference that passes.
+        compared_with: What `expected` is, for the message, for example
+            `"the lowest val_loss in your History, at epoch 6"`.
+        hint: Added to a failure's message. Defaults to `""`.
+    """
+    problem = _not_a_model(model)
+    if problem:
+        return problem
+    measured = performance.keras_loss(model, split)
+    if not abs(measured - expected) <= tolerance:
+        return False, (
+            f"expected a loss of {expected:.4f} ({compared_with}) on the grader's {split} images, "
+            f"give or take {tolerance:g}; measured {measured:.4f}.{f' {hint}' if hint else ''}"
+        )
+    return True, f"loss {measured:.6f} on the grader's {split} images; {compared_with}: {expected:.6f}"
+
+
+def _callback_summaries(callbacks):
+    if isinstance(callbacks, dict) or not isinstance(callbacks, (list, tuple)):
+        callbacks = [callbacks]
+    return [item if isinstance(item, dict) else codec.callback_summary(item) for item in callbacks]
+
+
+@_check
+def callback_settings(callbacks, class_name, **expected):
+    """Checks that a list of callbacks (Keras callbacks, or their summaries
+    as `records.callbacks` recorded them) holds one of class `class_name`
+    with the settings in `expected`, for example `patience=2`. Where the
+    list holds several of that class, the first is checked. Numbers are
+    compared with a relative tolerance of 1e-6, a bool setting must be that
+    very bool, anything else must be equal.
+    """
+    summaries = _callback_summaries(callbacks)
+    found_classes = [summary.get("class_name") for summary in summaries]
+    matching = [summary for summary in summaries if summary.get("class_name") == class_name]
+    if not matching:
+        return False, (
+            f"expected one {class_name} among the callbacks; found {found_classes or 'none'}. "
+            f"Add `keras.callbacks.{class_name}(...)` to the list you return."
+        )
+    config = matching[0].get("config", {})
+    for name, value in expected.items():
+        found = config.get(name)
+        if isinstance(value, bool):
+            same = found is value
+        elif isinstance(value, (int, float)):
+            same = (not isinstance(found, bool) and isinstance(found, (int, float))
+                    and math.isclose(found, value, rel_tol=1e-6))
+        else:
+            same = type(found) is type(value) and found == value
+        if not same:
+            return False, (
+                f"expected {class_name} with {name}={value!r}; found {name}={found!r}. "
+                f"Pass `{name}={value!r}` to `keras.callbacks.{class_name}`."
+            )
+    settings = ", ".join(f"{name}={value!r}" for name, value in expected.items())
+    return True, f"{class_name}({settings})"
+
+
+@_check
+def stopped_at_target(epochs_run, values, target, num_epochs, metric="val_accuracy"):
+    """Checks a run that should stop at the end of the first epoch whose
+    `metric` reached `target` (value >= target), or run all `num_epochs`
+    when none did.
+
+    Args:
+        epochs_run: How many epochs the run trained for.
+        values: The `metric` it logged, one value per epoch run.
+        target: The value that should stop training.
+        num_epochs: The `epochs` passed to `fit()`.
+        metric: The metric's name, for messages. Defaults to `"val_accuracy"`.
+    """
+    values = [float(value) for value in values]
+    if isinstance(epochs_run, bool) or not isinstance(epochs_run, int) or len(values) != epochs_run:
+        return False, f"expected one {metric} per epoch run; found {len(values)} values for {epochs_run!r} epochs."
+    first = next((epoch for epoch, value in enumerate(values, start=1) if value >= target), None)
+    expected = first if first is not None else num_epochs
+    shown = [round(value, 4) for value in values]
+    if epochs_run == expected:
+        how = (f"stopped at epoch {first}, the first with {metric} >= {target:g}" if first
+               else f"ran all {num_epochs} epochs, {metric} never reaching {target:g}")
+        return True, f"target {target:g}: {how}"
+    if first is None:
+        return False, (
+            f"target {target:g}: expected all {num_epochs} epochs, since {metric} never reached it; training stopped "
+            f"after epoch {epochs_run} ({metric} {shown}). Stop only when logs[{metric!r}] >= target."
+        )
+    return False, (
+        f"target {target:g}: expected training to stop at the end of epoch {first}, the first whose {metric} "
+        f"reached it; it ran {epochs_run} epoch(s) ({metric} {shown}). In `on_epoch_end`, set "
+        f"`self.model.stop_training = True` when logs[{metric!r}] >= target."
     )
 
 
@@ -441,6 +550,41 @@ def raised(outcome, function_name):
 def recorded_fact(fact, passed_message, failed_message):
     """Passes when a fact the hidden test recorded is exactly `True`."""
     return (True, passed_message) if fact is True else (False, failed_message)
+
+
+@_check
+def score_table(table, rows, columns, hint=""):
+    """Checks a dict of dicts of numbers, such as
+    `{"adam": {"val_loss": 0.37, "val_accuracy": 0.87}, ...}`: exactly the
+    keys `rows`, each holding a dict with exactly the keys `columns`, each
+    a finite number (an int or float, Python or NumPy; not a bool).
+
+    Args:
+        table: The student's dict (or its recorded value).
+        rows: The keys `table` must have, in any order.
+        columns: The keys every row must have.
+        hint: Added to a failure's message, for example where the numbers
+            come from. Defaults to `""`.
+    """
+    hint = f" {hint}" if hint else ""
+    rows, columns = list(rows), list(columns)
+    if not isinstance(table, dict):
+        return False, f"expected a dict with the keys {rows}; found {type(table).__name__}.{hint}"
+    if set(table) != set(rows):
+        missing = [row for row in rows if row not in table]
+        unexpected = sorted((key for key in table if key not in rows), key=repr)
+        return False, f"expected the keys {rows}; found {sorted(table, key=repr)} (missing {missing}, unexpected {unexpected}).{hint}"
+    for row in rows:
+        entry = table[row]
+        if not isinstance(entry, dict) or set(entry) != set(columns):
+            found = sorted(entry, key=repr) if isinstance(entry, dict) else type(entry).__name__
+            return False, f"expected {row!r} to hold a dict with the keys {columns}; found {found}.{hint}"
+        for column in columns:
+            value = entry[column]
+            if (isinstance(value, (bool, np.bool_)) or not isinstance(value, (int, float, np.integer, np.floating))
+                    or not math.isfinite(value)):
+                return False, f"expected [{row!r}][{column!r}] to be a finite number; found {_shown(value)}.{hint}"
+    return True, f"{len(rows)} entries, each with finite {' and '.join(columns)}"
 
 
 def _same(found, expected):

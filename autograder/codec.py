@@ -130,6 +130,41 @@ def optimizer_summary(optimizer):
     return {"class_name": str(serialized["class_name"]), "config": dict(serialized["config"])}
 
 
+def callback_summary(callback):
+    """Returns a Keras callback's class and settings as plain data.
+
+    The settings are the callback's public attributes that hold a bool,
+    int, float, str or None: what it was built with (for `ModelCheckpoint`,
+    `filepath`, `monitor`, `save_best_only`, ...) and the few numbers it
+    keeps while training (`wait`, `best`). Everything else (the model, the
+    saved weights) is left out.
+
+    Returns:
+        `{"class_name": "EarlyStopping", "config": {"patience": 2, ...}}`,
+        ready for `encode`. A class from outside Keras is named with its
+        module, for example `"__main__.StopAtAccuracy"`.
+
+    Raises:
+        NotEncodable: if `callback` is not a Keras callback.
+
+    Example:
+
+    >>> codec.callback_summary(keras.callbacks.EarlyStopping(patience=2))["config"]["patience"]
+    2
+    """
+    import keras
+
+    kind = type(callback)
+    if not isinstance(callback, keras.callbacks.Callback):
+        raise NotEncodable(f"expected a keras callback; found {kind.__module__}.{kind.__qualname__}")
+    from_keras = kind.__module__.split(".")[0] == "keras"
+    config = {
+        name: setting for name, setting in vars(callback).items()
+        if not name.startswith("_") and (setting is None or type(setting) in _SCALARS)
+    }
+    return {"class_name": kind.__name__ if from_keras else f"{kind.__module__}.{kind.__qualname__}", "config": config}
+
+
 def decode(record):
     """Turns what `encode` produced back into a value.
 

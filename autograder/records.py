@@ -83,6 +83,28 @@ def optimizer(grade_id, key, the_optimizer):
     return value(grade_id, key, summary)
 
 
+def callbacks(grade_id, key, the_callbacks):
+    """Records the class and settings of each Keras callback in a list
+    (`codec.callback_summary`), in order.
+
+    Args:
+        grade_id: The grade cell the record belongs to.
+        key: The record's name within that cell, for example `"callbacks"`.
+        the_callbacks: A list or tuple of callbacks, as passed to `fit()`,
+            or a single callback (recorded as a list of one). Anything else
+            is recorded as such, for the grader to report.
+    """
+    items = [the_callbacks] if not isinstance(the_callbacks, (list, tuple)) else list(the_callbacks)
+    summaries = []
+    for position, item in enumerate(items, start=1):
+        try:
+            summaries.append(codec.callback_summary(item))
+        except codec.NotEncodable as error:
+            where = f"item {position} of the list" if isinstance(the_callbacks, (list, tuple)) else "the value"
+            return _write(grade_id, key, {"kind": "value", "error": f"expected a list of keras callbacks; {where}: {error}"})
+    return value(grade_id, key, summaries)
+
+
 def value(grade_id, key, the_value):
     """Records a plain value (see `autograder.codec.encode`)."""
     return _write(grade_id, key, {"kind": "value", **_encoded(the_value)})

@@ -10,7 +10,7 @@ import re
 
 import nbformat
 
-from autograder.examples import activation_functions, learning_rate, loss_curves
+from autograder.examples import activation_functions, callbacks, dropout, learning_rate, loss_curves, optimizers
 from autograder.examples.submission import ANSWERS, BLANK, SOURCE, ExampleSubmission
 
 __all__ = ["ANSWERS", "BLANK", "DEMO", "SOURCE", "EXAMPLES", "ExampleSubmission", "build_submission", "examples_for", "has_examples"]
@@ -19,6 +19,9 @@ EXAMPLES = {
     "01_loss_curves": loss_curves.EXAMPLES,
     "02_learning_rate": learning_rate.EXAMPLES,
     "03_activation_functions": activation_functions.EXAMPLES,
+    "04_optimizers": optimizers.EXAMPLES,
+    "05_dropout": dropout.EXAMPLES,
+    "06_callbacks": callbacks.EXAMPLES,
 }
 # Pass as `names` for the demo's choice: the reference, the blank notebook and the first wrong submission.
 DEMO = "demo"

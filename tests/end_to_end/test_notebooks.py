@@ -8,6 +8,7 @@ of the notebook before nbval runs it.
 import subprocess
 import sys
 import time
+from pathlib import Path
 
 import nbformat
 import pytest
@@ -54,6 +55,64 @@ CHECKED_OUTPUTS = {
             "validation: (12000, 28, 28) (12000,)\n"
         ),
     },
+    "04_optimizers/optimizers.ipynb": {
+        "keras-comparison": (
+            "momentum_step,  1 step(s): same as Keras: True\n"
+            "momentum_step, 30 step(s): same as Keras: True\n"
+            "nesterov_step,  1 step(s): same as Keras: True\n"
+            "nesterov_step, 30 step(s): same as Keras: True\n"
+        ),
+        "adaptive-first-step": (
+            "SGD, learning rate 0.05  first step: w1 +0.200, w2 -1.000\n"
+            "Adagrad                  first step: w1 +0.299, w2 -0.300\n"
+            "RMSprop                  first step: w1 +0.949, w2 -0.949\n"
+            "Adam                     first step: w1 +0.300, w2 -0.300\n"
+            "Nadam                    first step: w1 +0.319, w2 -0.319\n"
+        ),
+        "compile-default": "RMSprop with learning rate 0.001\n",
+        "data-shapes": (
+            "training:   (48000, 28, 28) (48000,)\n"
+            "validation: (12000, 28, 28) (12000,)\n"
+        ),
+    },
+    "05_dropout/dropout.ipynb": {
+        "layer-facts": (
+            "shape in: (1000, 100)  shape out: (1000, 100)\n"
+            "weights of the layer: 0\n"
+            "fraction set to zero in training: 0.30\n"
+            "value of every kept output: 1.4286; 1 / (1 - rate) = 1.4286\n"
+            "mean output in training: 1.00 (mean input: 1.00)\n"
+            "at inference the output is the input: True\n"
+        ),
+        "data-shapes": (
+            "training:   (48000, 28, 28) (48000,)\n"
+            "validation: (12000, 28, 28) (12000,)\n"
+        ),
+        "determinism-demo": (
+            "training=False, two calls agree: True\n"
+            "training=True, two calls agree:  False\n"
+            "predict() twice agrees:          True\n"
+        ),
+    },
+    "06_callbacks/callbacks.ipynb": {
+        "call-tracer": (
+            "on_train_begin\n"
+            "  on_epoch_begin(epoch=0)\n"
+            "    on_train_batch_end(batch=0)\n"
+            "    on_test_end: the validation data has been evaluated\n"
+            "  on_epoch_end(epoch=0), logs holds ['accuracy', 'loss', 'val_accuracy', 'val_loss']\n"
+            "  on_epoch_begin(epoch=1)\n"
+            "    on_train_batch_end(batch=0)\n"
+            "    on_test_end: the validation data has been evaluated\n"
+            "  on_epoch_end(epoch=1), logs holds ['accuracy', 'loss', 'val_accuracy', 'val_loss']\n"
+            "on_train_end\n"
+        ),
+        "data-shapes": (
+            "training:   (48000, 28, 28) (48000,)\n"
+            "validation: (12000, 28, 28) (12000,)\n"
+        ),
+        "same-weights": "the checkpoint and the restored model have the same weights: True\n",
+    },
 }
 
 
@@ -72,8 +131,14 @@ def with_checked_outputs(notebook, expected_outputs):
 
 
 def run_nbval(path, cwd):
+    """Runs nbval on `path` in `cwd`, with the kernel's temporary files (the
+    checkpoints of `course.files.scratch_dir`) under `cwd` too: nbval kills
+    the kernel, so the kernel never removes them itself."""
     command = [sys.executable, "-m", "pytest", "--nbval-lax", "--nbval-current-env", "-p", "no:cacheprovider", "-q", str(path)]
-    return subprocess.run(command, cwd=cwd, capture_output=True, text=True, env=nbgrader_course.nbgrader_environment())
+    kernel_tmp = Path(cwd) / "kernel-tmp"
+    kernel_tmp.mkdir(exist_ok=True)
+    environment = {**nbgrader_course.nbgrader_environment(), "TMPDIR": str(kernel_tmp)}
+    return subprocess.run(command, cwd=cwd, capture_output=True, text=True, env=environment)
 
 
 def source_notebooks():

@@ -1,0 +1,92 @@
+"""Example submissions for chapter 04, optimizers."""
+
+from autograder.examples.submission import example, reference_and_blank
+
+ALL_TESTS = frozenset(
+    {
+        "momentum_step_cases",
+        "nesterov_step_cases",
+        "sgd_compile",
+        "comparison_results",
+        "adam_accuracy",
+    }
+)
+
+
+EXAMPLES = reference_and_blank(ALL_TESTS) + [
+    example(
+        "mixed_up_steps",
+        "momentum_step moves by the old velocity; nesterov_step looks ahead along the old velocity; "
+        "compile_with_sgd forgets nesterov=True; results keeps the training loss and accuracy; "
+        "models is filled after the loop, so every entry is the last (AdaGrad) model",
+        answers={
+            "momentum_step": '''
+                def momentum_step(w, gradient, velocity, learning_rate, momentum):
+                    w = w + velocity
+                    velocity = momentum * velocity - learning_rate * gradient
+                    return w, velocity
+            ''',
+            "nesterov_step": '''
+                def nesterov_step(w, gradient, velocity, learning_rate, momentum):
+                    new_velocity = momentum * velocity - learning_rate * gradient
+                    return w + momentum * velocity - learning_rate * gradient, new_velocity
+            ''',
+            "compile_with_sgd": '''
+                def compile_with_sgd(model):
+                    model.compile(
+                        optimizer=keras.optimizers.SGD(learning_rate=0.02, momentum=0.9),
+                        loss="sparse_categorical_crossentropy",
+                        metrics=["accuracy"],
+                    )
+            ''',
+            "compare_optimizers": '''
+                models = {}
+                runs = {}
+                results = {}
+                for name in OPTIMIZER_NAMES:
+                    model, history = train(name)
+                    runs[name] = history
+                    results[name] = {"loss": history.history["loss"][-1], "accuracy": history.history["accuracy"][-1]}
+                models = {name: model for name in OPTIMIZER_NAMES}
+            ''',
+        },
+        failing_cells=ALL_TESTS,
+    ),
+    example(
+        "written_differently",
+        "right, written differently: NumPy functions and a list for (new_w, new_velocity), Nesterov in Sutskever's "
+        "form on top of momentum_step, positional SGD arguments with loss and metric objects, and the runs in a "
+        "list first with float() results",
+        answers={
+            "momentum_step": '''
+                def momentum_step(w, gradient, velocity, learning_rate, momentum):
+                    velocity = np.multiply(momentum, velocity) - np.multiply(learning_rate, gradient)
+                    return [np.add(w, velocity), velocity]
+            ''',
+            "nesterov_step": '''
+                def nesterov_step(w, gradient, velocity, learning_rate, momentum):
+                    _, new_velocity = momentum_step(w, gradient, velocity, learning_rate, momentum)
+                    # w + momentum * new_velocity - learning_rate * gradient, with -learning_rate * gradient
+                    # written as new_velocity - momentum * velocity.
+                    return w + (1 + momentum) * new_velocity - momentum * velocity, new_velocity
+            ''',
+            "compile_with_sgd": '''
+                def compile_with_sgd(model):
+                    model.compile(
+                        keras.optimizers.SGD(0.02, 0.9, True),
+                        keras.losses.SparseCategoricalCrossentropy(),
+                        metrics=[keras.metrics.SparseCategoricalAccuracy(name="accuracy")],
+                    )
+            ''',
+            "compare_optimizers": '''
+                models = {}
+                runs = {}
+                results = {}
+                trained = [train(name) for name in OPTIMIZER_NAMES]
+                for name, (model, history) in zip(OPTIMIZER_NAMES, trained):
+                    models[name], runs[name] = model, history
+                    results[name] = {key: float(np.asarray(history.history[key])[-1]) for key in ("val_loss", "val_accuracy")}
+            ''',
+        },
+    ),
+]

@@ -1,0 +1,66 @@
+"""The grader's judges for chapter 05 (never released to students).
+
+The notebook's hidden tests only record the student's work
+(`autograder.records`); each judge below decides one grade cell from those
+records, outside the student's kernel. Expected values, hidden inputs and
+thresholds live here alone.
+"""
+
+import numpy as np
+
+from autograder import checks
+from autograder.checks import Case
+from autograder.judging import GradeCells
+
+MINIMUM_ACCURACY = 0.86
+HIDDEN_UNITS = 512
+# A Dropout layer has no weights: the model has exactly the Dense layers' parameters.
+PARAMETER_COUNT = 28 * 28 * HIDDEN_UNITS + HIDDEN_UNITS + HIDDEN_UNITS * 10 + 10
+# The record keys the hidden test writes, with the rate each model was built with.
+RECORDED_RATES = {"default": 0.3, "rate-0.1": 0.1, "rate-0.5": 0.5}
+
+grade_cells = GradeCells()
+
+
+@grade_cells.judge("dropout_model_layers")
+def dropout_model_layers(records):
+    results = []
+    for key, rate in RECORDED_RATES.items():
+        model = records.model(key)
+        results += [
+            checks.input_shape(model, (None, 28, 28)),
+            checks.output_shape(model, (None, 10)),
+            checks.layer_sequence(
+                model, ["Flatten", f"Dense({HIDDEN_UNITS}, relu)", f"Dropout({rate:g})", "Dense(10, softmax)"]
+            ),
+            checks.parameter_count(model, PARAMETER_COUNT),
+        ]
+    return results
+
+
+_inputs = np.random.default_rng(5).normal(size=(8, 6)).astype("float32")
+_more_inputs = np.random.default_rng(6).normal(size=(3, 4)).astype("float32")
+_AT_INFERENCE = "At inference (training=False) Dropout passes everything through: two calls must agree."
+_IN_TRAINING = (
+    "In training mode Dropout draws a new mask on every call: call the model itself, "
+    "`model(x, training=training)`, twice (predict() and evaluate() always run at inference)."
+)
+_MEASURE = (
+    "Without a Dropout layer nothing is random, in either mode: call the model twice and compare "
+    "the outputs instead of deciding from `training` alone."
+)
+SAME_OUTPUTS_CASES = [
+    Case((0.5, False, _inputs), True, "a model with Dropout(0.5), training=False", _AT_INFERENCE),
+    Case((0.5, True, _inputs), False, "a model with Dropout(0.5), training=True", _IN_TRAINING),
+    Case((None, True, _inputs), True, "a model without dropout, training=True", _MEASURE),
+    Case((None, False, _inputs), True, "a model without dropout, training=False", _MEASURE),
+    Case((0.2, True, _more_inputs), False, "a model with Dropout(0.2), training=True, other inputs", _IN_TRAINING),
+    Case((0.2, False, _more_inputs), True, "a model with Dropout(0.2), training=False, other inputs", _AT_INFERENCE),
+]
+grade_cells.function_cases("same_outputs_twice_cases", SAME_OUTPUTS_CASES, "same_outputs_twice")
+
+
+@grade_cells.judge("dropout_model_accuracy")
+def dropout_model_accuracy(records):
+    model = records.model("model")
+    return [checks.finite_loss(model), checks.minimum_accuracy(model, MINIMUM_ACCURACY)]

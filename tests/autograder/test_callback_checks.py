@@ -1,0 +1,101 @@
+"""The pieces chapter 06 adds: callback summaries and their record, the
+callback settings check, a loss measured the way Keras logs val_loss, and
+the check of a run that should stop at a target."""
+
+import keras
+import numpy as np
+import pytest
+
+from autograder import checks, codec, judging, performance, records
+
+
+def assert_fails(result, *fragments):
+    assert not result.passed, result.message
+    for fragment in fragments:
+        assert fragment in result.message, result.message
+
+
+def two_callbacks(path, save_best_only=True, patience=2):
+    return [
+        keras.callbacks.ModelCheckpoint(path, monitor="val_loss", save_best_only=save_best_only),
+        keras.callbacks.EarlyStopping(monitor="val_loss", patience=patience, restore_best_weights=True),
+    ]
+
+
+def test_a_callback_summary_keeps_its_class_and_plain_settings(tmp_path):
+    summary = codec.callback_summary(keras.callbacks.ModelCheckpoint(tmp_path / "best.keras", save_best_only=True))
+    assert summary["class_name"] == "ModelCheckpoint"
+    assert summary["config"]["filepath"] == str(tmp_path / "best.keras")
+    assert summary["config"]["save_best_only"] is True
+    assert "_model" not in summary["config"]
+
+    class StopAtAccuracy(keras.callbacks.Callback):
+        def __init__(self, target):
+            super().__init__()
+            self.target = target
+            self.weights_seen = [np.zeros(3)]
+
+    custom = codec.callback_summary(StopAtAccuracy(0.9))
+    assert custom["class_name"].endswith(".StopAtAccuracy") and custom["config"] == {"params": None, "target": 0.9}
+    with pytest.raises(codec.NotEncodable, match="expected a keras callback"):
+        codec.callback_summary("EarlyStopping")
+
+
+@pytest.mark.parametrize("as_recorded", [False, True], ids=["callbacks", "recorded summaries"])
+def test_callback_settings_finds_each_class_in_any_order(tmp_path, monkeypatch, as_recorded):
+    def given(callbacks):
+        if not as_recorded:
+            return callbacks
+        monkeypatch.setenv(records.RECORDS_DIR_VARIABLE, str(tmp_path))
+        records.callbacks("cell", "callbacks", callbacks)
+        return judging.CellRecords(tmp_path, "cell").value("callbacks")
+
+    path = str(tmp_path / "best.keras")
+    right = given(list(reversed(two_callbacks(path))))
+    assert checks.callback_settings(right, "ModelCheckpoint", filepath=path, monitor="val_loss", save_best_only=True).passed
+    assert checks.callback_settings(right, "EarlyStopping", patience=2, restore_best_weights=True).passed
+    assert_fails(checks.callback_settings(given(two_callbacks(path, save_best_only=False)), "ModelCheckpoint",
+                                          save_best_only=True),
+                 "save_best_only=True; found save_best_only=False", "Pass `save_best_only=True`")
+    assert_fails(checks.callback_settings(given(two_callbacks(path, patience=5)), "EarlyStopping", patience=2),
+                 "patience=2; found patience=5")
+    assert_fails(checks.callback_settings(given(two_callbacks(path)[:1]), "EarlyStopping", patience=2),
+                 "expected one EarlyStopping among the callbacks; found ['ModelCheckpoint']")
+    assert_fails(checks.callback_settings(given(two_callbacks(path)), "ModelCheckpoint", filepath=str(tmp_path / "other.keras")),
+                 "filepath=")
+
+
+def test_a_single_callback_is_recorded_as_a_list_and_anything_else_fails_closed(tmp_path, monkeypatch):
+    monkeypatch.setenv(records.RECORDS_DIR_VARIABLE, str(tmp_path))
+    records.callbacks("cell", "one", keras.callbacks.EarlyStopping(patience=2))
+    assert [summary["class_name"] for summary in judging.CellRecords(tmp_path, "cell").value("one")] == ["EarlyStopping"]
+    records.callbacks("cell", "mixed", [keras.callbacks.EarlyStopping(), "ModelCheckpoint"])
+    with pytest.raises(judging.RecordProblem, match="item 2 of the list"):
+        judging.CellRecords(tmp_path, "cell").value("mixed")
+    records.callbacks("cell", "nothing", None)
+    with pytest.raises(judging.RecordProblem, match="expected a keras callback; found builtins.NoneType"):
+        judging.CellRecords(tmp_path, "cell").value("nothing")
+
+
+def test_keras_loss_matches_the_val_loss_fit_logs():
+    keras.utils.set_random_seed(0)
+    model = keras.Sequential([keras.Input(shape=(28, 28)), keras.layers.Flatten(), keras.layers.Dense(10, activation="softmax")])
+    images, labels = performance.grading_data("validation")
+    model.compile(optimizer="adam", loss="sparse_categorical_crossentropy", steps_per_execution=32)
+    history = model.fit(images[:2000], labels[:2000], batch_size=128, epochs=1, validation_data=(images, labels), verbose=0)
+    val_loss = history.history["val_loss"][-1]
+    assert abs(performance.keras_loss(model) - val_loss) < 1e-5
+    assert checks.loss_close_to(model, val_loss, 1e-5, "the val_loss").passed
+    assert_fails(checks.loss_close_to(model, val_loss + 1e-3, 1e-5, "the lowest val_loss", hint="Save the best."),
+                 "(the lowest val_loss)", "give or take 1e-05", "Save the best.")
+    assert_fails(checks.loss_close_to("model", 0.3, 1e-5, "x"), "keras.Model")
+
+
+def test_stopped_at_target_expects_the_first_epoch_that_reaches_it():
+    values = [0.5, 0.75, 0.8, 0.9]
+    assert checks.stopped_at_target(2, values[:2], 0.75, 4).passed
+    assert checks.stopped_at_target(4, values, 0.95, 4).passed
+    assert_fails(checks.stopped_at_target(3, values[:3], 0.75, 4), "stop at the end of epoch 2", ">= target")
+    assert_fails(checks.stopped_at_target(4, values, 0.75, 4), "stop at the end of epoch 2", "ran 4 epoch(s)")
+    assert_fails(checks.stopped_at_target(1, values[:1], 0.95, 4), "expected all 4 epochs", "after epoch 1")
+    assert_fails(checks.stopped_at_target(3, values, 0.75, 4), "one val_accuracy per epoch run")
