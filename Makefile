@@ -9,9 +9,6 @@ INSTALLED := $(VENV)/.installed
 DATASET_PACKAGE := dataset-fashion-mnist
 SYSTEM_DATASET := /usr/share/datasets/fashion-mnist/train-images-idx3-ubyte.gz
 PIP := $(PYTHON) -m pip --disable-pip-version-check --quiet
-# Test processes (pytest-xdist). Each chapter's grading, the attack suite and each
-# notebook run whole on one of them; two suit a 2-core machine.
-TEST_WORKERS ?= 2
 
 # nbgrader shells out to alembic, which lives in the virtualenv's bin.
 export PATH := $(abspath $(VENV))/bin:$(PATH)
@@ -21,7 +18,7 @@ export TF_CPP_MIN_LOG_LEVEL ?= 2
 
 help:
 	@echo "make demo           generate the release and autograde example submissions, print scores"
-	@echo "make test           run every test: unit, end-to-end nbgrader, nbval on each notebook (TEST_WORKERS=2 processes)"
+	@echo "make test           run every test: unit, end-to-end nbgrader, nbval on each notebook"
 	@echo "make lab            open JupyterLab on release/, as a student"
 	@echo "make release        regenerate release/ from source/ (after editing a source notebook)"
 	@echo "make check-release  check that release/ is in sync with source/"
@@ -63,7 +60,7 @@ demo: setup
 	$(PYTHON) -m autograder demo $(DEMO_ARGS)
 
 test: setup
-	$(PYTHON) -m pytest -n $(TEST_WORKERS) --dist loadgroup
+	$(PYTHON) -m pytest
 
 lab: setup
 	$(VENV)/bin/jupyter lab --notebook-dir=release $$([ "$$(id -u)" = 0 ] && echo --allow-root)

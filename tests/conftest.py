@@ -1,9 +1,4 @@
-"""Shared fixtures, and a summary of measured course timings after the run.
-
-Under pytest-xdist (`make test` runs two worker processes) each worker
-sends the timings it measured to the controlling process, which prints
-them all.
-"""
+"""Shared fixtures, and a summary of measured course timings after the run."""
 
 import os
 
@@ -16,7 +11,6 @@ import pytest  # noqa: E402
 
 COURSE_ROOT = Path(__file__).resolve().parent.parent
 TIMINGS = []
-_WORKER_OUTPUT_KEY = "course_timings"
 
 
 @pytest.fixture(scope="session")
@@ -35,22 +29,10 @@ def record_timing():
     return record
 
 
-def pytest_sessionfinish(session):
-    worker_output = getattr(session.config, "workeroutput", None)
-    if worker_output is not None:  # an xdist worker: hand the timings to the controller
-        worker_output[_WORKER_OUTPUT_KEY] = [list(timing) for timing in TIMINGS]
-
-
-@pytest.hookimpl(optionalhook=True)
-def pytest_testnodedown(node, error):
-    """xdist: a worker finished; keep the timings it measured."""
-    TIMINGS.extend(tuple(timing) for timing in getattr(node, "workeroutput", {}).get(_WORKER_OUTPUT_KEY, []))
-
-
 def pytest_terminal_summary(terminalreporter):
     if TIMINGS:
         terminalreporter.section("course timings")
-        for what, seconds in sorted(TIMINGS):
+        for what, seconds in TIMINGS:
             terminalreporter.write_line(f"{seconds:7.1f} s  {what}")
         notebooks = [seconds for what, seconds in TIMINGS if what.startswith("nbval ")]
         if notebooks:

@@ -60,7 +60,7 @@ EXAMPLES = reference_and_blank(ALL_TESTS) + [
     ),
     example(
         "written_differently",
-        "right, written differently: Keras's default batch handling, loss and metric objects, "
+        "right, written differently: loss and metric objects, positional fit() arguments, "
         "NumPy checks, integer ceiling division, global_clipnorm, a functional model",
         answers={
             "compile_and_train": '''
@@ -69,6 +69,7 @@ EXAMPLES = reference_and_blank(ALL_TESTS) + [
                         optimizer,
                         keras.losses.SparseCategoricalCrossentropy(),
                         metrics=[keras.metrics.SparseCategoricalAccuracy(name="accuracy")],
+                        steps_per_execution=32,
                     )
                     return model.fit(x, y, batch_size, num_epochs, verbose=0, callbacks=callbacks or [],
                                      validation_data=(x_val, y_val))

@@ -42,11 +42,7 @@ c.SandboxedExecute.max_processes = 256
 c.SandboxedExecute.max_file_bytes = 256 * 1024**2
 """
 
-pytestmark = [
-    pytest.mark.skipif(sandbox.problem() is not None, reason=f"no sandbox here: {sandbox.problem()}"),
-    # One pytest-xdist worker runs the whole suite, against one course and gradebook.
-    pytest.mark.xdist_group("attacks"),
-]
+pytestmark = pytest.mark.skipif(sandbox.problem() is not None, reason=f"no sandbox here: {sandbox.problem()}")
 
 
 class LoopbackServer:

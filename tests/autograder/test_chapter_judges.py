@@ -8,7 +8,6 @@ the wrong activation.
 
 import keras
 import numpy as np
-import pytest
 
 from autograder import judging, records
 
@@ -17,13 +16,6 @@ def dense_model(*hidden_units):
     layers = [keras.Input(shape=(28, 28)), keras.layers.Flatten()]
     layers += [keras.layers.Dense(units, activation="relu") for units in hidden_units]
     return keras.Sequential(layers + [keras.layers.Dense(10, activation="softmax")])
-
-
-@pytest.fixture
-def records_folder(tmp_path, monkeypatch):
-    """Where `record` writes, as during grading."""
-    monkeypatch.setenv(records.RECORDS_DIR_VARIABLE, str(tmp_path))
-    return tmp_path
 
 
 def record(grade_id, **items):

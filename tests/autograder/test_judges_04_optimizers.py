@@ -23,13 +23,6 @@ def grading(course_root):
     return module
 
 
-@pytest.fixture
-def records_folder(tmp_path, monkeypatch):
-    """Where records are written, as during grading."""
-    monkeypatch.setenv(records.RECORDS_DIR_VARIABLE, str(tmp_path))
-    return tmp_path
-
-
 def judge(course_root, folder, grade_id):
     (verdict,) = judging.judge_cells(course_root / "source" / ASSIGNMENT, folder, [grade_id])
     return verdict

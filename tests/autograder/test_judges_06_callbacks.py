@@ -11,13 +11,6 @@ from autograder.synthetic import make_history
 ASSIGNMENT = "06_callbacks"
 
 
-@pytest.fixture
-def records_folder(tmp_path, monkeypatch):
-    """Where records go, as during grading, with the grader's inputs written."""
-    monkeypatch.setenv(records.RECORDS_DIR_VARIABLE, str(tmp_path))
-    return tmp_path
-
-
 def judge(course_root, folder, grade_id):
     (verdict,) = judging.judge_cells(course_root / "source" / ASSIGNMENT, folder, [grade_id])
     return verdict

@@ -2,9 +2,7 @@
 
 Each assignment's examples are graded once, in a copy of the course of its
 own, the first time a test asks for that assignment (so `-k 02_learning_rate`
-grades only that chapter); the tests then read the gradebook. Under
-pytest-xdist, all tests of one assignment run in the same worker, so each
-chapter is graded once while another worker grades another. See
+grades only that chapter); the tests then read the gradebook. See
 `autograder/examples/` for what each example hands in and which test cells
 it must fail.
 """
@@ -20,15 +18,10 @@ from rich.console import Console
 from autograder import demo, examples, nbgrader_course, sandbox
 
 
-def _on_one_worker(assignment, *values, test_id):
-    """A parameter whose test pytest-xdist runs in the one process that grades `assignment`."""
-    return pytest.param(assignment, *values, id=test_id, marks=pytest.mark.xdist_group(f"grading-{assignment}"))
-
-
-ASSIGNMENTS = [_on_one_worker(assignment, test_id=assignment) for assignment in sorted(examples.EXAMPLES)]
+ASSIGNMENTS = sorted(examples.EXAMPLES)
 CASES = [
-    _on_one_worker(assignment, example, test_id=f"{assignment}-{example.name}")
-    for assignment in sorted(examples.EXAMPLES)
+    pytest.param(assignment, example, id=f"{assignment}-{example.name}")
+    for assignment in ASSIGNMENTS
     for example in examples.EXAMPLES[assignment]
 ]
 

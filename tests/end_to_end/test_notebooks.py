@@ -21,9 +21,6 @@ CHECK_TAG = "nbval-check-output"
 TIME_LIMIT_SECONDS = {"01_loss_curves": 120}
 DEFAULT_TIME_LIMIT_SECONDS = 180
 COURSE_TIME_LIMIT_SECONDS = 12 * 60
-# One pytest-xdist worker runs every notebook, one after another, so that the
-# course's total time is measured in one place.
-pytestmark = pytest.mark.xdist_group("notebooks")
 # Seconds each notebook took under nbval in this process.
 NOTEBOOK_SECONDS = {}
 CHECKED_OUTPUTS = {

@@ -1,0 +1,12 @@
+"""Fixtures for the grading library's tests."""
+
+import pytest
+
+from autograder import records
+
+
+@pytest.fixture
+def records_folder(tmp_path, monkeypatch):
+    """Where `autograder.records` writes during the test, as during grading."""
+    monkeypatch.setenv(records.RECORDS_DIR_VARIABLE, str(tmp_path))
+    return tmp_path
