@@ -17,13 +17,8 @@ from rich.console import Console
 
 from autograder import demo, examples, nbgrader_course, sandbox
 
-
 ASSIGNMENTS = sorted(examples.EXAMPLES)
-CASES = [
-    pytest.param(assignment, example, id=f"{assignment}-{example.name}")
-    for assignment in ASSIGNMENTS
-    for example in examples.EXAMPLES[assignment]
-]
+CASES = [(assignment, example) for assignment in ASSIGNMENTS for example in examples.EXAMPLES[assignment]]
 
 
 @dataclasses.dataclass(frozen=True)
@@ -57,7 +52,7 @@ def graded(course_root, tmp_path_factory, record_timing):
     return graded_assignment
 
 
-@pytest.mark.parametrize("assignment, example", CASES)
+@pytest.mark.parametrize("assignment, example", CASES, ids=[f"{a}-{e.name}" for a, e in CASES])
 def test_each_example_loses_exactly_the_points_of_its_mistakes(graded, assignment, example):
     grade = graded(assignment).grades[example.name]
     lost = {cell.grade_id: cell.max_score - cell.score for cell in grade.score.auto_cells if cell.score < cell.max_score}
