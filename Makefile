@@ -14,11 +14,12 @@ PIP := $(PYTHON) -m pip --disable-pip-version-check --quiet
 export PATH := $(abspath $(VENV))/bin:$(PATH)
 export TF_CPP_MIN_LOG_LEVEL ?= 2
 
-.PHONY: setup data sandbox demo test lab release check-release clean help
+.PHONY: setup data sandbox postgres demo test bench lab release check-release clean help
 
 help:
 	@echo "make demo           generate the release and autograde example submissions, print scores"
 	@echo "make test           run every test: unit, end-to-end nbgrader, nbval on each notebook"
+	@echo "make bench          measure notebook, grading and training speed on this machine (build/bench/)"
 	@echo "make lab            open JupyterLab on release/, as a student"
 	@echo "make release        regenerate release/ from source/ (after editing a source notebook)"
 	@echo "make check-release  check that release/ is in sync with source/"
@@ -59,8 +60,18 @@ sandbox: $(INSTALLED)
 demo: setup
 	$(PYTHON) -m autograder demo $(DEMO_ARGS)
 
-test: setup
+# PostgreSQL, for the test that grades a class on Dask with a PostgreSQL gradebook
+# (the test starts a throw-away server of its own).
+postgres:
+	$(call apt_install,postgresql,/usr/lib/postgresql,the PostgreSQL grading test will be skipped)
+
+test: setup postgres
 	$(PYTHON) -m pytest
+
+# Measures this machine (about 25 minutes on 2 cores); BENCH_ARGS narrows it,
+# for example BENCH_ARGS="--chapter 03_activation_functions --skip grading".
+bench: setup
+	$(PYTHON) -m autograder bench $(BENCH_ARGS)
 
 lab: setup
 	$(VENV)/bin/jupyter lab --notebook-dir=release $$([ "$$(id -u)" = 0 ] && echo --allow-root)

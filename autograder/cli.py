@@ -2,25 +2,35 @@
 
 Examples:
 
+    python -m autograder grade 01_loss_curves
+    python -m autograder grade 01_loss_curves --student alice --student bob --force
+    python -m autograder grade 01_loss_curves --scheduler tcp://10.0.0.5:8786 --db postgresql://grader@10.0.0.5/gradebook
     python -m autograder demo
     python -m autograder demo --assignment 01_loss_curves --example dense1_output
     python -m autograder release
     python -m autograder release --check
     python -m autograder sandbox-check
+    python -m autograder bench
+    python -m autograder bench --chapter 03_activation_functions --skip grading
 
 Exit codes:
-    0: done; the demo's examples scored as expected, `release/` is in sync,
-       or the sandbox works.
-    1: an example scored differently from what it should, `release/` is
-       out of sync with `source/`, or the sandbox cannot start here.
-    2: bad arguments, or a folder or file that was not what was expected.
+    0: done; every submission was graded, the demo's examples scored as
+       expected, `release/` is in sync, the sandbox works, or the
+       benchmark wrote its JSON.
+    1: a submission could not be graded, an example scored differently
+       from what it should, `release/` is out of sync with `source/`, or
+       the sandbox cannot start here.
+    2: bad arguments, a folder or file that was not what was expected, or
+       no Dask scheduler at the address given.
     3: nbgrader itself failed; its output is printed.
 """
 
 import argparse
 import sys
 
-from autograder import demo, examples, nbgrader_course, release, sandbox
+from rich.console import Console
+
+from autograder import benchmark, class_grading, class_report, demo, examples, nbgrader_course, release, sandbox
 
 EXIT_OK, EXIT_MISMATCH, EXIT_BAD_INPUT, EXIT_NBGRADER = 0, 1, 2, 3
 
@@ -33,6 +43,23 @@ def build_parser():
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )
     commands = parser.add_subparsers(dest="command", required=True)
+
+    grade_parser = commands.add_parser(
+        "grade",
+        help="grade every submission of an assignment with nbgrader, in parallel",
+        description="Autogrades every submitted/<student>/ASSIGNMENT/ with real nbgrader, one student per "
+        "task on a Dask cluster (by default a local one), then writes feedback and exports/ASSIGNMENT.csv. "
+        "Submissions already graded and unchanged since are skipped unless --force.",
+        epilog="Example: python -m autograder grade 01_loss_curves --workers 2\n"
+        "On several machines: see the README, 'Grading a class'.",
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    grade_parser.add_argument("assignment", help="the assignment, for example 01_loss_curves")
+    grade_parser.add_argument("--student", action="append", help="student to grade; repeat for more (default: every student with a submission)")
+    grade_parser.add_argument("--workers", type=int, help="local worker processes (default: one per core, as memory allows)")
+    grade_parser.add_argument("--force", action="store_true", help="grade again submissions already graded and unchanged")
+    grade_parser.add_argument("--scheduler", metavar="ADDRESS", help="a Dask scheduler to send the tasks to, for example tcp://10.0.0.5:8786 (needs --db)")
+    grade_parser.add_argument("--db", metavar="URL", help="the gradebook's URL (nbgrader's db_url), for example postgresql://grader@10.0.0.5/gradebook (default: gradebook.db in the course)")
 
     demo_parser = commands.add_parser(
         "demo",
@@ -57,6 +84,18 @@ def build_parser():
     release_parser.add_argument("--check", action="store_true", help="only report differences; exit 1 if any")
     release_parser.add_argument("--assignment", action="append", help="assignment to release; repeat for more (default: all)")
 
+    bench_parser = commands.add_parser(
+        "bench",
+        help="measure notebook, grading and training speed on this machine",
+        description="Runs each chapter's notebook as shipped and with Keras's defaults (steps_per_execution=1), "
+        "autogrades example submissions with 1 and 2 workers, and times chapter 01's model's training against "
+        "NumPy's float32 matmul. Writes a JSON file and prints tables. Takes about 25 minutes on 2 cores.",
+        epilog="Example: python -m autograder bench --chapter 03_activation_functions --skip grading",
+    )
+    bench_parser.add_argument("--output", default=str(benchmark.DEFAULT_OUTPUT), help="the JSON file to write (default: %(default)s)")
+    bench_parser.add_argument("--chapter", action="append", help="chapter to measure; repeat for more (default: all)")
+    bench_parser.add_argument("--skip", action="append", choices=benchmark.PARTS, default=[], help="part not to run; repeat for more")
+
     commands.add_parser(
         "sandbox-check",
         help="say whether autograde can run students' notebooks in the sandbox here",
@@ -70,15 +109,19 @@ def build_parser():
 def main(argv=None):
     arguments = build_parser().parse_args(argv)
     try:
+        if arguments.command == "grade":
+            return _grade(arguments)
         if arguments.command == "demo":
             return _demo(arguments)
         if arguments.command == "sandbox-check":
             return _sandbox_check()
+        if arguments.command == "bench":
+            return _bench(arguments)
         return _release(arguments)
     except nbgrader_course.NbgraderError as error:
         print(error, file=sys.stderr)
         return EXIT_NBGRADER
-    except (FileNotFoundError, FileExistsError, KeyError, ValueError) as error:
+    except (FileNotFoundError, FileExistsError, KeyError, ValueError, ConnectionError) as error:
         print(f"error: {error}", file=sys.stderr)
         return EXIT_BAD_INPUT
 
@@ -96,6 +139,27 @@ def _sandbox_check():
     if group:
         group.remove()
     print(f"Sandbox works: kernels run as uid {sandbox.SANDBOX_UID} with no network; memory and process caps from {caps}.")
+    return EXIT_OK
+
+
+def _grade(arguments):
+    # Wide enough for the table when printing to a log rather than a terminal.
+    console = Console() if sys.stdout.isatty() else Console(width=130)
+    with class_report.GradingProgress(console, arguments.assignment) as progress:
+        results = class_grading.grade_class(
+            ".", arguments.assignment, students=arguments.student, workers=arguments.workers, force=arguments.force,
+            scheduler=arguments.scheduler, db_url=arguments.db, on_result=progress.on_result, on_start=progress.on_start,
+        )
+    console.print(class_report.results_table(results, arguments.assignment))
+    console.print(f"Gradebook, autograded/ and feedback/ written; grades exported to "
+                  f"{class_grading.EXPORT_DIR}/{arguments.assignment}.csv")
+    return EXIT_MISMATCH if any(result.failure for result in results) else EXIT_OK
+
+
+def _bench(arguments):
+    from autograder.benchmark import run
+
+    run.run_benchmark(".", output=arguments.output, chapters=arguments.chapter, skip=arguments.skip)
     return EXIT_OK
 
 

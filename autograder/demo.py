@@ -13,7 +13,7 @@ import nbformat
 from rich.console import Console
 from rich.table import Table
 
-from autograder import examples, nbgrader_course
+from autograder import class_grading, examples, nbgrader_course
 
 DEFAULT_WORK_DIR = Path("build") / "demo"
 # Written into every work folder, so that only folders made here are ever replaced.
@@ -60,8 +60,11 @@ def prepare_work_dir(work_dir):
     return work_dir
 
 
-def grade_examples(course_root, work_dir, assignment, example_names=None, on_graded=None):
+def grade_examples(course_root, work_dir, assignment, example_names=None, on_graded=None, workers=None):
     """Copies the course to `work_dir`, releases `assignment` and autogrades its examples.
+
+    The examples are graded as a class is (`class_grading.grade_class`):
+    each example is a student, graded in parallel on a local pool.
 
     Args:
         course_root: The course folder.
@@ -70,26 +73,37 @@ def grade_examples(course_root, work_dir, assignment, example_names=None, on_gra
         example_names: Which examples. Defaults to `None`, meaning all of them.
         on_graded: Called with each `ExampleGrade` as soon as it is graded.
             Defaults to `None`.
+        workers: Local worker processes. Defaults to `None`, meaning
+            `class_grading.default_workers()`.
 
     Returns:
-        A list of `ExampleGrade`, in the order graded.
+        A list of `ExampleGrade`, in the order of the examples.
+
+    Raises:
+        NbgraderError: if nbgrader could not grade an example.
     """
     nbgrader_course.copy_course(course_root, work_dir)
     (Path(work_dir) / WORK_DIR_MARKER).touch()
     nbgrader_course.generate_assignment(work_dir, assignment)
     source = nbformat.read(nbgrader_course.single_notebook(work_dir, assignment), as_version=4)
     release = nbformat.read(nbgrader_course.single_notebook(work_dir, assignment, "release"), as_version=4)
-    grades = []
-    for example in examples.examples_for(assignment, example_names):
-        notebook = examples.build_submission(example, source, release)
-        nbgrader_course.submit(work_dir, assignment, example.name, notebook)
-        seconds = nbgrader_course.autograde(work_dir, assignment, example.name)
-        (score,) = nbgrader_course.read_scores(work_dir, assignment, example.name)
-        grade = ExampleGrade(example, score, seconds)
-        grades.append(grade)
+    chosen = {example.name: example for example in examples.examples_for(assignment, example_names)}
+    for example in chosen.values():
+        nbgrader_course.submit(work_dir, assignment, example.name, examples.build_submission(example, source, release))
+    grades = {}
+
+    def graded(result):
+        if result.failure:
+            raise nbgrader_course.NbgraderError(f"Example {result.student} of {assignment} could not be graded:\n{result.failure}")
+        (score,) = nbgrader_course.read_scores(work_dir, assignment, result.student)
+        grades[result.student] = ExampleGrade(chosen[result.student], score, result.seconds)
         if on_graded:
-            on_graded(grade)
-    return grades
+            on_graded(grades[result.student])
+
+    # The blank notebook, quickest to grade, last: two workers then finish at about the same time.
+    order = sorted(chosen, key=lambda name: name == "blank")
+    class_grading.grade_class(work_dir, assignment, students=order, workers=workers, force=True, on_result=graded)
+    return [grades[name] for name in chosen]
 
 
 def score_table(grades):

@@ -17,6 +17,9 @@ from pathlib import Path
 import nbformat
 
 COURSE_FILES = ("nbgrader_config.py", "source")
+# nbgrader, and the kernel it starts, die with whoever started them (a grading
+# worker that is killed must not leave a grader behind writing that student's files).
+_DIE_WITH_PARENT = ("setpriv", "--pdeathsig", "KILL", "--") if shutil.which("setpriv") else ()
 IGNORED = shutil.ignore_patterns(".ipynb_checkpoints", "__pycache__", "*.pyc")
 
 
@@ -154,8 +157,27 @@ def nbgrader_environment():
     return environment
 
 
-def run_nbgrader(course_root, *args):
+def sqlite_gradebook_url(course_root, busy_timeout=300):
+    """Returns the URL of nbgrader's default gradebook, `gradebook.db` in `course_root`.
+
+    The URL asks SQLite to wait up to `busy_timeout` seconds for another
+    process's write to end, instead of failing after SQLite's 5 seconds:
+    several local graders write the same gradebook, briefly, at the start
+    and the end of each submission.
+    """
+    return f"sqlite:///{Path(course_root).resolve() / 'gradebook.db'}?timeout={busy_timeout}"
+
+
+def run_nbgrader(course_root, *args, db_url=None, environment=None, pass_fds=()):
     """Runs `nbgrader *args` in `course_root` with this Python.
+
+    Args:
+        course_root: The course folder.
+        *args: nbgrader's command and arguments.
+        db_url: The gradebook's URL. Defaults to `None`, meaning nbgrader's
+            own setting (`gradebook.db` in the course folder).
+        environment: Variables to set on top of `nbgrader_environment()`.
+        pass_fds: File descriptors nbgrader inherits (a lock it must hold).
 
     Returns:
         The `subprocess.CompletedProcess`, output captured as text.
@@ -164,14 +186,17 @@ def run_nbgrader(course_root, *args):
         NbgraderError: if nbgrader exits with an error; the message ends with
             the last lines of its output.
     """
-    command = [sys.executable, "-m", "nbgrader", *args]
+    command = [*_DIE_WITH_PARENT, sys.executable, "-m", "nbgrader", *args]
+    if db_url:
+        command.append(f"--CourseDirectory.db_url={db_url}")
     completed = subprocess.run(
         command,
         cwd=course_root,
-        env=nbgrader_environment(),
+        env={**nbgrader_environment(), **(environment or {})},
         capture_output=True,
         text=True,
         stdin=subprocess.DEVNULL,
+        pass_fds=pass_fds,
     )
     if completed.returncode != 0:
         tail = "\n".join((completed.stdout + completed.stderr).splitlines()[-30:])
@@ -204,19 +229,23 @@ def submit(course_root, assignment, student, notebook):
     return path
 
 
-def autograde(course_root, assignment, student):
+def autograde(course_root, assignment, student, db_url=None):
     """Autogrades one student's submission with real `nbgrader autograde`.
 
     Returns:
         The seconds it took.
     """
     start = time.perf_counter()
-    run_nbgrader(course_root, "autograde", assignment, "--student", student, "--force")
+    run_nbgrader(course_root, "autograde", assignment, "--student", student, "--force", db_url=db_url)
     return time.perf_counter() - start
 
 
-def read_scores(course_root, assignment, student):
+def read_scores(course_root, assignment, student, db_url=None):
     """Reads `student`'s per-cell scores for `assignment` from the gradebook.
+
+    Args:
+        db_url: The gradebook's URL. Defaults to `None`, meaning
+            `gradebook.db` in `course_root`.
 
     Returns:
         A list with one `NotebookScore` per notebook of the assignment.
@@ -224,7 +253,7 @@ def read_scores(course_root, assignment, student):
     from nbgrader.api import Gradebook
 
     scores = []
-    with Gradebook(f"sqlite:///{Path(course_root) / 'gradebook.db'}") as gradebook:
+    with Gradebook(db_url or sqlite_gradebook_url(course_root)) as gradebook:
         for path in notebooks(course_root, assignment):
             submitted = gradebook.find_submission_notebook(path.stem, assignment, student)
             cells = tuple(

@@ -245,9 +245,11 @@ def _parents(path, created):
 
 
 def _environment(layout):
-    from autograder import records
+    from autograder import cpu_share, records
 
+    threads = {name: os.environ[name] for name in cpu_share.THREAD_VARIABLES if name in os.environ}
     return {
+        **threads,
         "PATH": f"{Path(sys.executable).parent}:/usr/bin:/bin",
         "HOME": SANDBOX_HOME,
         "LANG": "C.UTF-8",

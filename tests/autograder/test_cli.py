@@ -60,6 +60,13 @@ def test_unknown_examples_are_bad_input(course_copy, capsys):
     assert "Known" in capsys.readouterr().err
 
 
+def test_bench_names_the_chapters_when_given_an_unknown_one(course_copy, capsys):
+    output = course_copy / "bench.json"
+    assert cli.main(["bench", "--chapter", "07_nope", "--skip", "grading", "--output", str(output)]) == cli.EXIT_BAD_INPUT
+    assert "01_loss_curves" in capsys.readouterr().err
+    assert not output.exists()
+
+
 def test_usage_errors_exit_2():
     with pytest.raises(SystemExit) as exit_info:
         cli.main(["grade-everything"])

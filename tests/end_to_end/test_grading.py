@@ -2,20 +2,23 @@
 
 Each assignment's examples are graded once, in a copy of the course of its
 own, the first time a test asks for that assignment (so `-k 02_learning_rate`
-grades only that chapter); the tests then read the gradebook. See
+grades only that chapter); the tests then read the gradebook. They are
+graded as a class is, by the class grader's default path: a local pool of
+workers and the SQLite gradebook (`class_grading.grade_class`). See
 `autograder/examples/` for what each example hands in and which test cells
 it must fail.
 """
 
 import csv
 import dataclasses
+import time
 from pathlib import Path
 
 import nbformat
 import pytest
 from rich.console import Console
 
-from autograder import demo, examples, nbgrader_course, sandbox
+from autograder import class_grading, demo, examples, sandbox
 
 ASSIGNMENTS = sorted(examples.EXAMPLES)
 CASES = [(assignment, example) for assignment in ASSIGNMENTS for example in examples.EXAMPLES[assignment]]
@@ -43,9 +46,11 @@ def graded(course_root, tmp_path_factory, record_timing):
         if assignment not in cache:
             work_dir = tmp_path_factory.mktemp(f"course-{assignment}")
             grades = {}
+            start = time.perf_counter()
             for grade in demo.grade_examples(course_root, work_dir, assignment):
                 grades[grade.example.name] = grade
                 record_timing(f"autograde {assignment} / {grade.example.name}", grade.seconds)
+            record_timing(f"grade {assignment}: {len(grades)} examples in parallel, wall time", time.perf_counter() - start)
             cache[assignment] = GradedAssignment(grades, work_dir)
         return cache[assignment]
 
@@ -93,9 +98,8 @@ def test_written_answers_wait_for_the_instructor(graded, assignment):
 
 
 @pytest.mark.parametrize("assignment", ASSIGNMENTS)
-def test_feedback_and_export_work_on_the_graded_course(graded, assignment):
+def test_grading_writes_each_students_feedback_and_the_export(graded, assignment):
     course = graded(assignment).course
-    nbgrader_course.run_nbgrader(course, "generate_feedback", assignment, "--force")
     feedback = sorted(course.glob(f"feedback/*/{assignment}/*.html"))
     assert len(feedback) == len(examples.EXAMPLES[assignment])
     wrong = next(example for example in examples.EXAMPLES[assignment] if example.kind == "answers" and example.failing_cells)
@@ -104,11 +108,13 @@ def test_feedback_and_export_work_on_the_graded_course(graded, assignment):
     assert "FAILED" in html, "the feedback shows the failed checks' messages"
     assert f"{score.auto_score:g}" in html
 
-    nbgrader_course.run_nbgrader(course, "export", "--to", "grades.csv")
-    with open(course / "grades.csv", newline="") as exported:
-        rows = {row["student_id"]: row for row in csv.DictReader(exported) if row["assignment"] == assignment}
+    with open(course / class_grading.EXPORT_DIR / f"{assignment}.csv", newline="") as exported:
+        rows = {row["student_id"]: row for row in csv.DictReader(exported)}
+    assert {row["assignment"] for row in rows.values()} == {assignment}
     assert set(rows) == {example.name for example in examples.EXAMPLES[assignment]}
     assert float(rows["blank"]["raw_score"]) == 0.0
+    reference = graded(assignment).grades["reference"].score
+    assert float(rows["reference"]["raw_score"]) == reference.auto_score
 
 
 @pytest.mark.parametrize("assignment", ASSIGNMENTS)

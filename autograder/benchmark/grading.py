@@ -1,0 +1,224 @@
+"""Autograde time per submission, and class grading throughput with 1 and 2 workers.
+
+Grading runs `autograder.class_grading.grade_class` (real nbgrader) in
+scratch copies of the course, each with its release generated and example
+submissions placed in `submitted/` as the demo does:
+
+- per chapter, the `reference` submission (the instructor's notebook): its
+  autograde seconds;
+- for one chapter (`THROUGHPUT_CHAPTER`), four submissions (`reference`,
+  `blank`, its first wrong example and `written_differently`), graded with
+  `workers=1` and again, in a fresh copy, with `workers=2`: submissions per
+  minute of wall time, and the speed-up. The `workers=1` run also gives that
+  chapter's per-submission times.
+"""
+
+import dataclasses
+import statistics
+import tempfile
+import time
+from pathlib import Path
+
+import nbformat
+
+from autograder import examples, nbgrader_course
+
+THROUGHPUT_CHAPTER = "01_loss_curves"
+WORKER_COUNTS = (1, 2)
+REFERENCE = "reference"
+
+
+@dataclasses.dataclass(frozen=True)
+class SubmissionGrade:
+    """One submission's autograde.
+
+    Attributes:
+        chapter: The assignment.
+        submission: The example's name, which is also the student id.
+        seconds: Autograde seconds, as `grade_class` measured them.
+        score: Points scored, or `None` if grading failed.
+        max_score: Points possible, or `None` if grading failed.
+        failure: `None`, or why grading failed.
+        note: `None`, or what the grader noted about the graded notebook
+            (its kernel stopped, for example).
+    """
+
+    chapter: str
+    submission: str
+    seconds: float
+    score: float = None
+    max_score: float = None
+    failure: str = None
+    note: str = None
+
+
+@dataclasses.dataclass(frozen=True)
+class ClassRun:
+    """One `grade_class` run over a set of submissions.
+
+    Attributes:
+        chapter: The assignment.
+        workers: Submissions graded at once.
+        submissions: The submissions' names.
+        wall_seconds: Wall time of `grade_class`, from call to return.
+        failures: Names of the submissions whose grading failed.
+    """
+
+    chapter: str
+    workers: int
+    submissions: tuple
+    wall_seconds: float
+    failures: tuple = ()
+
+    @property
+    def submissions_per_minute(self):
+        return len(self.submissions) / self.wall_seconds * 60
+
+
+@dataclasses.dataclass(frozen=True)
+class GradingResults:
+    """What the grading part measured.
+
+    Attributes:
+        submissions: A `SubmissionGrade` per graded submission of the
+            per-chapter timing (the throughput chapter's from its
+            `workers=1` run).
+        class_runs: The `ClassRun`s, one per worker count.
+        graded: What was graded, in words.
+    """
+
+    submissions: tuple
+    class_runs: tuple
+    graded: str
+
+    def chapters(self):
+        """The chapters with graded submissions, in order."""
+        return list(dict.fromkeys(grade.chapter for grade in self.submissions))
+
+    def reference_seconds(self, chapter):
+        """The `reference` submission's autograde seconds in `chapter`, or `None`."""
+        return next((grade.seconds for grade in self.submissions if grade.chapter == chapter and grade.submission == REFERENCE), None)
+
+    def mean_seconds(self, chapter):
+        """Mean autograde seconds over `chapter`'s graded submissions."""
+        return statistics.fmean(grade.seconds for grade in self.submissions if grade.chapter == chapter)
+
+    @property
+    def speed_up(self):
+        """Throughput with the most workers over throughput with one, or `None`."""
+        by_workers = {run.workers: run for run in self.class_runs}
+        if 1 not in by_workers or len(by_workers) < 2:
+            return None
+        return by_workers[max(by_workers)].submissions_per_minute / by_workers[1].submissions_per_minute
+
+
+def throughput_examples(chapter):
+    """The four submissions throughput is measured on: `reference`, `blank`,
+    `chapter`'s first wrong example and `written_differently`."""
+    demo_examples = examples.examples_for(chapter, examples.DEMO)
+    written_differently = examples.examples_for(chapter, ["written_differently"])
+    return [*demo_examples, *written_differently]
+
+
+def stage_submissions(course_root, work_dir, chapter_examples):
+    """Copies the course to `work_dir`, generates each release and submits the examples.
+
+    Args:
+        course_root: The course folder.
+        work_dir: A new or empty folder.
+        chapter_examples: Assignment to its list of `ExampleSubmission`s.
+
+    Returns:
+        `work_dir` as a `Path`.
+    """
+    nbgrader_course.copy_course(course_root, work_dir)
+    for chapter, chapter_submissions in chapter_examples.items():
+        nbgrader_course.generate_assignment(work_dir, chapter)
+        source = nbformat.read(nbgrader_course.single_notebook(work_dir, chapter), as_version=4)
+        release = nbformat.read(nbgrader_course.single_notebook(work_dir, chapter, "release"), as_version=4)
+        for example in chapter_submissions:
+            notebook = examples.build_submission(example, source, release)
+            nbgrader_course.submit(work_dir, chapter, example.name, notebook)
+    return Path(work_dir)
+
+
+def grade_once(work_dir, chapter, workers):
+    """Grades every submission of `chapter` in `work_dir` with `grade_class`.
+
+    Returns:
+        `(ClassRun, [SubmissionGrade, ...])`.
+    """
+    from autograder import class_grading
+
+    start = time.perf_counter()
+    results = class_grading.grade_class(work_dir, chapter, workers=workers)
+    wall_seconds = time.perf_counter() - start
+    grades = [
+        SubmissionGrade(chapter, result.student, result.seconds, result.score, result.max_score,
+                        result.failure or None, getattr(result, "note", None))
+        for result in results
+    ]
+    run = ClassRun(
+        chapter=chapter,
+        workers=workers,
+        submissions=tuple(grade.submission for grade in grades),
+        wall_seconds=wall_seconds,
+        failures=tuple(grade.submission for grade in grades if grade.failure),
+    )
+    return run, grades
+
+
+def benchmark_grading(course_root, chapters, throughput_chapter=THROUGHPUT_CHAPTER, on_progress=None):
+    """Measures autograde time per chapter and class grading throughput.
+
+    Args:
+        course_root: The course folder.
+        chapters: The assignments to time, for example `["01_loss_curves"]`.
+        throughput_chapter: Where throughput is measured. Defaults to
+            `THROUGHPUT_CHAPTER`, or the first of `chapters` if that one is
+            not among them.
+        on_progress: Called with a line of text after each `grade_class`
+            run. Defaults to `None`.
+
+    Returns:
+        A `GradingResults`.
+    """
+    if throughput_chapter not in chapters:
+        throughput_chapter = chapters[0]
+    chosen = throughput_examples(throughput_chapter)
+    report = on_progress or (lambda text: None)
+    submissions, class_runs = [], []
+    with tempfile.TemporaryDirectory(prefix="benchmark-grading-") as scratch:
+        for workers in WORKER_COUNTS:
+            work_dir = stage_submissions(course_root, Path(scratch) / f"throughput-{workers}-workers", {throughput_chapter: chosen})
+            run, grades = grade_once(work_dir, throughput_chapter, workers)
+            class_runs.append(run)
+            if workers == 1:
+                submissions += grades
+            report(f"{throughput_chapter}: {len(run.submissions)} submissions with {workers} worker(s) in {run.wall_seconds:.0f} s")
+        others = [chapter for chapter in chapters if chapter != throughput_chapter]
+        if others:
+            references = {chapter: examples.examples_for(chapter, [REFERENCE]) for chapter in others}
+            work_dir = stage_submissions(course_root, Path(scratch) / "references", references)
+            for chapter in others:
+                _, grades = grade_once(work_dir, chapter, workers=1)
+                submissions += grades
+                report(f"{chapter}: reference graded in {grades[0].seconds:.0f} s" if grades else f"{chapter}: nothing graded")
+    graded = (
+        f"per chapter: the reference submission of each of {', '.join(chapters)}, with workers=1 "
+        f"({throughput_chapter}: also {', '.join(example.name for example in chosen if example.name != REFERENCE)}). "
+        f"Throughput: those {len(chosen)} submissions of {throughput_chapter}, graded with "
+        f"{' and '.join(f'workers={count}' for count in WORKER_COUNTS)}, each in a fresh copy of the course."
+    )
+    return GradingResults(tuple(submissions), tuple(class_runs), graded)
+
+
+def grader_problem():
+    """Says why grading cannot be benchmarked here, or returns `None` if it can."""
+    try:
+        from autograder import class_grading
+    except ImportError as error:
+        return f"autograder.class_grading cannot be imported ({error})"
+    if not hasattr(class_grading, "grade_class"):
+        return "autograder.class_grading has no grade_class()"
+    return None

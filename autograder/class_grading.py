@@ -1,0 +1,366 @@
+"""Grading a whole class: every submission of an assignment, one student per task, on Dask.
+
+    results = grade_class(".", "01_loss_curves", workers=2)
+
+Each task runs real `nbgrader autograde` and then `nbgrader
+generate_feedback` for one student, so the gradebook, the autograded
+notebook and the feedback are exactly what nbgrader writes. Tasks go to a
+Dask cluster (`dask.distributed`): by default a local one, a worker per
+task slot on this machine, with the SQLite gradebook nbgrader makes; or,
+at scale, the cluster whose scheduler is at `scheduler`, with a gradebook
+on PostgreSQL (`db_url`), since SQLite takes no writers from several
+machines.
+
+Nothing is lost when grading runs concurrently or a worker dies:
+
+- one task per student, and each task holds that student's lock
+  (`grading_state.student_lock`) while it and its nbgrader run, so no two
+  tasks write the same student's files or gradebook rows;
+- nbgrader, and the kernel it starts, die with the worker that started
+  them (`nbgrader_course.run_nbgrader`);
+- when a worker dies, Dask gives its task to another worker, up to
+  `distributed.scheduler.allowed-failures` times (3 by default);
+- a student counts as graded only once autograde and feedback have both
+  finished; an interrupted student is graded again on the next run.
+
+Each task gets its share of the machine's cores (`cpu_share`): two tasks
+on two cores train with one TensorFlow thread each instead of fighting.
+"""
+
+import contextlib
+import dataclasses
+import logging
+import tempfile
+import time
+import uuid
+from pathlib import Path
+from urllib.parse import urlsplit
+
+import nbformat
+import psutil
+import sqlalchemy.exc
+from distributed import Client, LocalCluster, as_completed, get_worker
+from nbgrader.api import Gradebook, MissingEntry
+
+from autograder import cpu_share, grading_state, nbgrader_course
+
+# A sandboxed kernel may use up to 6 GiB (`sandbox.Limits`); more local
+# workers than memory for that many kernels would trade speed for failures.
+KERNEL_MEMORY_BYTES = 6 * 1024**3
+EXPORT_DIR = "exports"
+SCHEDULER_TIMEOUT_SECONDS = 30
+
+
+@dataclasses.dataclass(frozen=True)
+class StudentResult:
+    """How one student's submission was graded.
+
+    Attributes:
+        student: The student id (their folder under `submitted/`).
+        score: Points in the gradebook (automatic, plus any given by hand),
+            or None when grading failed.
+        max_score: Points the assignment is worth, or None.
+        seconds: Wall-clock seconds of grading (0 when skipped).
+        failure: Why grading failed (nbgrader's last error lines, or a
+            worker that kept dying), or None.
+        note: Something the instructor should know about a graded
+            notebook, such as its kernel being stopped; or None.
+        skipped: Whether it was already graded, unchanged, and not graded again.
+    """
+
+    student: str
+    score: float = None
+    max_score: float = None
+    seconds: float = 0.0
+    failure: str = None
+    note: str = None
+    skipped: bool = False
+
+
+@dataclasses.dataclass(frozen=True)
+class StudentTask:
+    """What a worker needs to grade one student (sent to the worker, so plain data)."""
+
+    course_root: str
+    assignment: str
+    student: str
+    db_url: str
+    fingerprint: str
+    task_slots_per_host: dict
+
+
+def grade_class(course_root, assignment, students=None, workers=None, force=False, scheduler=None,
+                db_url=None, on_result=None, on_start=None):
+    """Grades every submission of `assignment` with real nbgrader, in parallel.
+
+    Args:
+        course_root: The course folder (with `nbgrader_config.py`, `source/`
+            and `submitted/`). On a cluster, every worker must see it at the
+            same path.
+        assignment: The assignment, for example `"01_loss_curves"`.
+        students: Student ids to grade. Defaults to `None`, meaning every
+            folder under `submitted/` that holds this assignment.
+        workers: Local worker processes. Defaults to `None`, meaning as
+            many as the machine has cores and memory for
+            (`default_workers()`). Must be `None` with `scheduler`.
+        force: Whether to grade again students already graded whose
+            submission has not changed. Defaults to `False`: they are
+            skipped and their gradebook score is reported.
+        scheduler: The address of a Dask scheduler, such as
+            `"tcp://10.0.0.5:8786"`. Defaults to `None`, meaning a local
+            cluster that lives as long as this call.
+        db_url: The gradebook's URL, such as
+            `"postgresql://grader@10.0.0.5/gradebook"`. Defaults to `None`,
+            meaning `gradebook.db` in the course folder. Required with
+            `scheduler`.
+        on_result: Called with each `StudentResult` as it arrives.
+        on_start: Called with the number of students to grade (not
+            skipped) before grading starts.
+
+    Returns:
+        A list of `StudentResult`, one per student, sorted by student.
+
+    Raises:
+        FileNotFoundError: if the course, the assignment or a named
+            student's submission does not exist.
+        ValueError: if the options do not fit together.
+        ConnectionError: if no scheduler answers at `scheduler`, or no
+            database at `db_url`.
+    """
+    course_root = nbgrader_course.course_root_of(course_root)
+    _check_options(workers, scheduler, db_url)
+    db_url = db_url or nbgrader_course.sqlite_gradebook_url(course_root)
+    submissions = find_submissions(course_root, assignment, students)
+    record_assignment(course_root, assignment, db_url)
+    fingerprints = {student: grading_state.submission_fingerprint(folder) for student, folder in submissions.items()}
+    done = set() if force else already_graded(course_root, assignment, fingerprints, db_url)
+    results = [_skipped_result(result) for result in read_results(assignment, sorted(done), db_url)]
+    for result in results:
+        _call(on_result, result)
+    to_grade = [student for student in submissions if student not in done]
+    _call(on_start, len(to_grade))
+    if to_grade:
+        with _dask_client(scheduler, workers) as client:
+            slots = task_slots_per_host(client)
+            tasks = [StudentTask(str(course_root), assignment, student, db_url, fingerprints[student], slots)
+                     for student in to_grade]
+            results += _run_tasks(client, tasks, on_result)
+    export_csv(course_root, assignment, db_url)
+    return sorted(results, key=lambda result: result.student)
+
+
+def default_workers(cores=None, memory_bytes=None):
+    """Returns how many local workers fit this machine: one per core, as memory allows."""
+    cores = cpu_share.usable_cores() if cores is None else cores
+    memory_bytes = psutil.virtual_memory().total if memory_bytes is None else memory_bytes
+    return max(1, min(cores, memory_bytes // KERNEL_MEMORY_BYTES))
+
+
+def find_submissions(course_root, assignment, students=None):
+    """Returns `{student: submitted folder}` for `assignment`: in the order of
+    `students` when given (the order they are graded in), else sorted.
+
+    Raises:
+        FileNotFoundError: if the assignment has no submissions, or a
+            student named in `students` has none.
+        ValueError: if the assignment has no source notebook.
+    """
+    nbgrader_course.single_notebook(course_root, assignment)  # Fails clearly for an unknown assignment.
+    submitted = Path(course_root) / "submitted"
+    found = {folder.parent.name: folder for folder in sorted(submitted.glob(f"*/{assignment}")) if folder.is_dir()}
+    if not found:
+        raise FileNotFoundError(
+            f"Expected submissions at submitted/<student>/{assignment}/ in {course_root}. Received: none. "
+            "Collect them first (nbgrader collect, or nbgrader zip_collect)."
+        )
+    if students is None:
+        return found
+    missing = sorted(set(students) - set(found))
+    if missing:
+        raise FileNotFoundError(
+            f"Expected a submission at submitted/<student>/{assignment}/ for every student named. "
+            f"Received: none for {', '.join(missing)}. Students with a submission: "
+            f"{', '.join(found) or 'none'}. Check the spelling, or collect their work first (nbgrader collect)."
+        )
+    return {student: found[student] for student in dict.fromkeys(students)}
+
+
+def record_assignment(course_root, assignment, db_url):
+    """Makes sure the gradebook knows `assignment` and its cells, as autograde needs.
+
+    A new gradebook (a fresh PostgreSQL database, say) learns them from
+    `nbgrader generate_assignment`, run with its release written to a
+    scratch folder, so `release/` is never touched.
+    """
+    try:
+        with Gradebook(db_url) as gradebook:
+            try:
+                gradebook.find_assignment(assignment)
+                return
+            except MissingEntry:
+                pass
+    except sqlalchemy.exc.SQLAlchemyError as error:
+        raise ConnectionError(
+            f"Expected a gradebook database at {db_url}. Received: {getattr(error, 'orig', None) or error}. "
+            "Check --db: for PostgreSQL the server must be running and the database created (createdb)."
+        ) from None
+    with tempfile.TemporaryDirectory(prefix="autograder-release-") as scratch:
+        nbgrader_course.run_nbgrader(course_root, "generate_assignment", assignment,
+                                     f"--CourseDirectory.release_directory={scratch}", db_url=db_url)
+
+
+def already_graded(course_root, assignment, fingerprints, db_url):
+    """Returns the students graded to the end whose submission is unchanged since.
+
+    A student counts only when all of these hold: the fingerprint recorded
+    after their last complete grading equals the submission's now, the
+    gradebook holds their submission, and their autograded folder exists.
+    The assignment must be in the gradebook (`record_assignment`).
+    """
+    with Gradebook(db_url) as gradebook:
+        in_gradebook = {submission.student_id for submission in gradebook.assignment_submissions(assignment)}
+    autograded = Path(course_root) / "autograded"
+    return {
+        student for student, fingerprint in fingerprints.items()
+        if student in in_gradebook
+        and (autograded / student / assignment).is_dir()
+        and grading_state.graded_fingerprint(course_root, assignment, student) == fingerprint
+    }
+
+
+def read_results(assignment, students, db_url):
+    """Returns a `StudentResult` per student, with scores read from the gradebook."""
+    results = []
+    with Gradebook(db_url) as gradebook:
+        for student in students:
+            submission = gradebook.find_submission(assignment, student)
+            results.append(StudentResult(student, float(submission.score), float(submission.max_score)))
+    return results
+
+
+def grade_student(task):
+    """Grades one student's submission: autograde, then feedback. Runs on a Dask worker.
+
+    Returns:
+        A `StudentResult`. A failing nbgrader gives a result with `failure`
+        set, not an exception, so one bad submission never stops the class.
+    """
+    start = time.perf_counter()
+    threads = cpu_share.threads_per_task(_task_slots_here(task.task_slots_per_host))
+    environment = cpu_share.thread_environment(threads)
+    course_root, assignment, student = task.course_root, task.assignment, task.student
+    with grading_state.student_lock(course_root, assignment, student) as lock:
+        grading_state.forget_graded(course_root, assignment, student)
+        try:
+            for command in (("autograde",), ("generate_feedback",)):
+                nbgrader_course.run_nbgrader(course_root, *command, assignment, "--student", student, "--force",
+                                             db_url=task.db_url, environment=environment, pass_fds=(lock,))
+        except nbgrader_course.NbgraderError as error:
+            return StudentResult(student, seconds=time.perf_counter() - start, failure=_last_error_lines(str(error)))
+        grading_state.mark_graded(course_root, assignment, student, task.fingerprint)
+    (result,) = read_results(assignment, [student], task.db_url)
+    return dataclasses.replace(result, seconds=time.perf_counter() - start,
+                               note=kernel_stopped_note(course_root, assignment, student))
+
+
+def kernel_stopped_note(course_root, assignment, student):
+    """Returns why grading stopped `student`'s kernel early (a time or memory cap), or None."""
+    for path in sorted((Path(course_root) / "autograded" / student / assignment).glob("*.ipynb")):
+        stopped = nbformat.read(path, as_version=4).metadata.get("autograder", {}).get("stopped")
+        if stopped:
+            return f"{path.name}: {stopped}"
+    return None
+
+
+def export_csv(course_root, assignment, db_url):
+    """Writes every student's grade for `assignment` with `nbgrader export`.
+
+    Returns:
+        The path written: `exports/<assignment>.csv` in the course folder,
+        rewritten on each run.
+    """
+    path = Path(course_root) / EXPORT_DIR / f"{assignment}.csv"
+    path.parent.mkdir(exist_ok=True)
+    nbgrader_course.run_nbgrader(course_root, "export", "--to", str(path), "--assignment", assignment, db_url=db_url)
+    return path
+
+
+def task_slots_per_host(client):
+    """Returns `{host: tasks that can run there at once}` for the cluster's workers."""
+    slots = {}
+    for info in client.scheduler_info(n_workers=-1)["workers"].values():
+        slots[info["host"]] = slots.get(info["host"], 0) + info["nthreads"]
+    return slots
+
+
+def _task_slots_here(task_slots_per_host):
+    try:
+        host = urlsplit(get_worker().address).hostname
+    except ValueError:  # Not on a worker: called directly.
+        return 1
+    return task_slots_per_host.get(host, 1)
+
+
+def _run_tasks(client, tasks, on_result):
+    run = uuid.uuid4().hex[:8]  # Keys unique per run, should two runs share a cluster.
+    futures = {client.submit(grade_student, task, key=f"grade-{task.assignment}-{task.student}-{run}", pure=False):
+               task.student for task in tasks}
+    results = []
+    for future in as_completed(futures):
+        try:
+            result = future.result()
+        except Exception as error:  # A worker died too often (KilledWorker), or the task itself crashed.
+            result = StudentResult(futures[future], failure=f"{type(error).__name__}: {error}")
+        results.append(result)
+        _call(on_result, result)
+    return results
+
+
+@contextlib.contextmanager
+def _dask_client(scheduler, workers):
+    if scheduler:
+        try:
+            client = Client(scheduler, timeout=SCHEDULER_TIMEOUT_SECONDS)
+        except OSError as error:
+            raise ConnectionError(
+                f"Expected a Dask scheduler at {scheduler}. Received: no answer in {SCHEDULER_TIMEOUT_SECONDS} s "
+                f"({error}). Start one with `dask scheduler` and workers with `dask worker {scheduler}` "
+                "(README, 'Grading a class'), or drop --scheduler to grade on this machine."
+            ) from None
+        with client:
+            yield client
+        return
+    cluster = LocalCluster(n_workers=workers or default_workers(), threads_per_worker=1, processes=True,
+                           memory_limit=0, dashboard_address=None, silence_logs=logging.ERROR)
+    with cluster, Client(cluster) as client:
+        yield client
+
+
+def _check_options(workers, scheduler, db_url):
+    if workers is not None and workers < 1:
+        raise ValueError(f"Expected at least 1 worker. Received: --workers {workers}.")
+    if scheduler and workers is not None:
+        raise ValueError(
+            "Expected either --workers (a local pool) or --scheduler (a Dask cluster, whose workers "
+            f"decide). Received both: --workers {workers} --scheduler {scheduler}. Drop --workers."
+        )
+    if scheduler and not (db_url and not db_url.startswith("sqlite")):
+        raise ValueError(
+            "Expected --db with a PostgreSQL URL (postgresql://USER@HOST/DATABASE) when grading on a "
+            f"cluster. Received: {db_url or 'no --db (the SQLite gradebook.db)'}. SQLite takes no "
+            "writers from several machines; see the README's 'Grading a class' section."
+        )
+
+
+def _skipped_result(result):
+    return dataclasses.replace(result, skipped=True)
+
+
+def _last_error_lines(message, count=6):
+    lines = [line for line in message.splitlines() if line.strip()]
+    return "\n".join(lines[-count:])
+
+
+def _call(callback, value):
+    if callback is not None:
+        callback(value)
