@@ -2,9 +2,10 @@
 
     results = grade_class(".", "01_loss_curves", workers=2)
 
-Each task runs real `nbgrader autograde` and then `nbgrader
-generate_feedback` for one student, so the gradebook, the autograded
-notebook and the feedback are exactly what nbgrader writes. Tasks go to a
+Each task runs nbgrader's autograde and then its generate_feedback for
+one student, in one process (`student_grading`, through nbgrader's own
+API), so the gradebook, the autograded notebook and the feedback are
+exactly what nbgrader writes. Tasks go to a
 Dask cluster (`dask.distributed`): by default a local one, a worker per
 task slot on this machine, with the SQLite gradebook nbgrader makes; or,
 at scale, the cluster whose scheduler is at `scheduler`, with a gradebook
@@ -252,9 +253,8 @@ def grade_student(task):
     with grading_state.student_lock(course_root, assignment, student) as lock:
         grading_state.forget_graded(course_root, assignment, student)
         try:
-            for command in (("autograde",), ("generate_feedback",)):
-                nbgrader_course.run_nbgrader(course_root, *command, assignment, "--student", student, "--force",
-                                             db_url=task.db_url, environment=environment, pass_fds=(lock,))
+            nbgrader_course.run_nbgrader(course_root, assignment, student, module="autograder.student_grading",
+                                         db_url=task.db_url, environment=environment, pass_fds=(lock,))
         except nbgrader_course.NbgraderError as error:
             return StudentResult(student, seconds=time.perf_counter() - start, failure=_last_error_lines(str(error)))
         grading_state.mark_graded(course_root, assignment, student, task.fingerprint)

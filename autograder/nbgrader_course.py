@@ -168,7 +168,7 @@ def sqlite_gradebook_url(course_root, busy_timeout=300):
     return f"sqlite:///{Path(course_root).resolve() / 'gradebook.db'}?timeout={busy_timeout}"
 
 
-def run_nbgrader(course_root, *args, db_url=None, environment=None, pass_fds=()):
+def run_nbgrader(course_root, *args, db_url=None, environment=None, pass_fds=(), module="nbgrader"):
     """Runs `nbgrader *args` in `course_root` with this Python.
 
     Args:
@@ -178,6 +178,8 @@ def run_nbgrader(course_root, *args, db_url=None, environment=None, pass_fds=())
             own setting (`gradebook.db` in the course folder).
         environment: Variables to set on top of `nbgrader_environment()`.
         pass_fds: File descriptors nbgrader inherits (a lock it must hold).
+        module: The module run as `python -m`. Defaults to `"nbgrader"`;
+            `"autograder.student_grading"` takes nbgrader's settings too.
 
     Returns:
         The `subprocess.CompletedProcess`, output captured as text.
@@ -186,7 +188,7 @@ def run_nbgrader(course_root, *args, db_url=None, environment=None, pass_fds=())
         NbgraderError: if nbgrader exits with an error; the message ends with
             the last lines of its output.
     """
-    command = [*_DIE_WITH_PARENT, sys.executable, "-m", "nbgrader", *args]
+    command = [*_DIE_WITH_PARENT, sys.executable, "-m", module, *args]
     if db_url:
         command.append(f"--CourseDirectory.db_url={db_url}")
     completed = subprocess.run(
@@ -200,7 +202,8 @@ def run_nbgrader(course_root, *args, db_url=None, environment=None, pass_fds=())
     )
     if completed.returncode != 0:
         tail = "\n".join((completed.stdout + completed.stderr).splitlines()[-30:])
-        raise NbgraderError(f"`nbgrader {' '.join(args)}` failed in {course_root} (exit {completed.returncode}):\n{tail}")
+        program = "nbgrader" if module == "nbgrader" else f"python -m {module}"
+        raise NbgraderError(f"`{program} {' '.join(args)}` failed in {course_root} (exit {completed.returncode}):\n{tail}")
     return completed
 
 

@@ -6,8 +6,8 @@ submissions placed in `submitted/` as the demo does:
 
 - per chapter, the `reference` submission (the instructor's notebook): its
   autograde seconds;
-- for one chapter (`THROUGHPUT_CHAPTER`), four submissions (`reference`,
-  `blank`, its first wrong example and `written_differently`), graded with
+- for one chapter (`THROUGHPUT_CHAPTER`), its first four example submissions
+  (`reference`, `blank` and two more, see `throughput_examples`), graded with
   `workers=1` and again, in a fresh copy, with `workers=2`: submissions per
   minute of wall time, and the speed-up. The `workers=1` run also gives that
   chapter's per-submission times.
@@ -25,6 +25,7 @@ from autograder import examples, nbgrader_course
 
 THROUGHPUT_CHAPTER = "01_loss_curves"
 WORKER_COUNTS = (1, 2)
+THROUGHPUT_SUBMISSIONS = 4
 REFERENCE = "reference"
 
 
@@ -113,11 +114,10 @@ class GradingResults:
 
 
 def throughput_examples(chapter):
-    """The four submissions throughput is measured on: `reference`, `blank`,
-    `chapter`'s first wrong example and `written_differently`."""
-    demo_examples = examples.examples_for(chapter, examples.DEMO)
-    written_differently = examples.examples_for(chapter, ["written_differently"])
-    return [*demo_examples, *written_differently]
+    """The submissions throughput is measured on: `chapter`'s first
+    `THROUGHPUT_SUBMISSIONS` examples (`reference`, `blank`, then its
+    first wrong or differently written ones)."""
+    return examples.examples_for(chapter, None)[:THROUGHPUT_SUBMISSIONS]
 
 
 def stage_submissions(course_root, work_dir, chapter_examples):

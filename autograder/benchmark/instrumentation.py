@@ -50,7 +50,10 @@ _benchmark_ipython().events.register(
     "pre_run_cell", lambda info: _benchmark_cells_started.__setitem__(0, _benchmark_cells_started[0] + 1)
 )
 _benchmark_fit = _benchmark_keras.Model.fit
-_benchmark_compile = _benchmark_keras.Model.compile
+# compile() is replaced where it is defined (Keras's Trainer), not on Model:
+# load_model() compiles a model only if its class's compile() is Trainer's.
+_benchmark_compile_owner = next(cls for cls in _benchmark_keras.Model.__mro__ if "compile" in vars(cls))
+_benchmark_compile = _benchmark_compile_owner.compile
 _benchmark_compile_signature = _benchmark_inspect.signature(_benchmark_compile)
 
 
@@ -80,7 +83,7 @@ _benchmark_keras.Model.fit = _benchmark_recording_fit
 
 _FORCE_DEFAULTS = '''
 # The "defaults" variant: every compile() runs with steps_per_execution=1.
-_benchmark_keras.Model.compile = _benchmark_defaults_compile
+_benchmark_compile_owner.compile = _benchmark_defaults_compile
 '''
 
 _LAST_CELL = f'''\

@@ -16,7 +16,11 @@ from autograder.synthetic import make_history
 RMSPROP_EPOCHS = 3
 # 48,000 training images in batches of 64.
 RMSPROP_STEPS_PER_EPOCH = 750
-MINIMUM_RMSPROP_ACCURACY = 0.83
+# RMSprop at 0.01 ends 3 epochs between 79.9% and 86.0% depending on the seed and on
+# how many threads TensorFlow uses (measured: seeds 42, 1, 2, 3 at 1 and 2
+# threads); the diverging run at 1.0 stays near 10%. 75% passes every right
+# training, whatever the machine or the number of graders running at once.
+MINIMUM_RMSPROP_ACCURACY = 0.75
 DIVERGING_LEARNING_RATE = 1.0
 MINIMUM_CLIPPED_ACCURACY = 0.80
 # The lowest validation loss the model without a hidden layer reaches: Adam,

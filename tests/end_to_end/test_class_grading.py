@@ -28,6 +28,10 @@ from postgres_server import PostgresServer, binaries_dir
 
 CLASS_SIZE = 20
 WORKERS = 2
+# What each task starts (`class_grading.grade_student`), and the student's
+# kernel, which lives only in the middle of that task's autograde.
+GRADER_COMMAND = "autograder.student_grading"
+KERNEL_COMMAND = "ipykernel_launcher"
 
 
 @pytest.fixture(scope="module")
@@ -54,11 +58,11 @@ def sequential(course_root, tmp_path_factory, record_timing):
 
 
 class WorkerKiller:
-    """Kills, once, a worker that is grading a student, when the first result arrives.
+    """Kills, once, a worker in the middle of a student's autograde, when the first result arrives.
 
     Attributes:
         killed: `(pid, task key)` of the worker killed and the task it was running.
-        graders: The processes the worker had started (nbgrader, the kernel) when killed.
+        graders: The processes the worker had started (the grader, the kernel) when killed.
         grader_commands: Their command lines.
         survivors: Those still alive 10 s after the kill.
     """
@@ -79,7 +83,7 @@ class WorkerKiller:
                 graders = psutil.Process(pid).children(recursive=True)
                 commands = [" ".join(_command_line(process)) for process in graders]
                 task_keys = self.client.run(_executing_task_keys, workers=[address])[address]
-                if len(task_keys) == 1 and any("nbgrader autograde" in command for command in commands):
+                if len(task_keys) == 1 and any(KERNEL_COMMAND in command for command in commands):
                     (task_key,) = task_keys
                     os.kill(pid, signal.SIGKILL)
                     self.killed, self.graders, self.grader_commands = (pid, task_key), graders, commands
@@ -150,8 +154,9 @@ def test_the_killed_workers_grader_dies_with_it(on_dask):
     """nbgrader, and the kernel it started, die with their worker: nothing is left to write
     over the student's regrade."""
     killer = on_dask["killer"]
-    assert any("nbgrader autograde" in command for command in killer.grader_commands), \
-        "the worker was killed in the middle of grading"
+    assert any(GRADER_COMMAND in command for command in killer.grader_commands), "the worker was grading"
+    assert any(KERNEL_COMMAND in command for command in killer.grader_commands), \
+        "the worker was killed in the middle of autograde, with the student's kernel running"
     assert killer.survivors == []
 
 
@@ -185,9 +190,9 @@ def test_a_second_run_grades_only_what_changed_or_what_is_forced(on_dask, cluste
         if cell.metadata.get("nbgrader", {}).get("grade_id") == "double":
             cell.source = class_quiz.SOLUTIONS["double"]
     nbformat.write(notebook, path)
-    graded_again = [student for student, result in grade().items() if not result.skipped]
-    assert graded_again == [wrong_student]
-    assert grade(students=[wrong_student])[wrong_student].score == 3.0
+    graded_again = {student: result for student, result in grade().items() if not result.skipped}
+    assert list(graded_again) == [wrong_student]
+    assert graded_again[wrong_student].score == 3.0
 
     forced = grade(students=["student-02"], force=True)
     assert list(forced) == ["student-02"] and not forced["student-02"].skipped
