@@ -68,7 +68,7 @@ postgres:
 test: setup postgres
 	$(PYTHON) -m pytest
 
-# Measures this machine (about 25 minutes on 2 cores); BENCH_ARGS narrows it,
+# Measures this machine (about 21 minutes on 2 cores); BENCH_ARGS narrows it,
 # for example BENCH_ARGS="--chapter 03_activation_functions --skip grading".
 bench: setup
 	$(PYTHON) -m autograder bench $(BENCH_ARGS)

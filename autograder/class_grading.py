@@ -1,6 +1,7 @@
 """Grading a whole class: every submission of an assignment, one student per task, on Dask.
 
     results = grade_class(".", "01_loss_curves", workers=2)
+    results = grade_assignments(".", ["01_loss_curves", "02_learning_rate"])  # One pool for both.
 
 Each task runs nbgrader's autograde and then its generate_feedback for
 one student, in one process (`student_grading`, through nbgrader's own
@@ -67,6 +68,7 @@ class StudentResult:
         note: Something the instructor should know about a graded
             notebook, such as its kernel being stopped; or None.
         skipped: Whether it was already graded, unchanged, and not graded again.
+        assignment: The assignment graded.
     """
 
     student: str
@@ -76,6 +78,7 @@ class StudentResult:
     failure: str = None
     note: str = None
     skipped: bool = False
+    assignment: str = None
 
 
 @dataclasses.dataclass(frozen=True)
@@ -92,15 +95,28 @@ class StudentTask:
 
 def grade_class(course_root, assignment, students=None, workers=None, force=False, scheduler=None,
                 db_url=None, on_result=None, on_start=None):
-    """Grades every submission of `assignment` with real nbgrader, in parallel.
+    """Grades every submission of one assignment: `grade_assignments` with `[assignment]`."""
+    return grade_assignments(course_root, [assignment], students=students, workers=workers, force=force,
+                             scheduler=scheduler, db_url=db_url, on_result=on_result, on_start=on_start)
+
+
+def grade_assignments(course_root, assignments, students=None, workers=None, force=False, scheduler=None,
+                      db_url=None, on_result=None, on_start=None):
+    """Grades every submission of each assignment with real nbgrader, in parallel, in one pool.
+
+    All the assignments' tasks share the workers, so a long chapter does
+    not leave workers idle at the end of a short one. Tasks start student
+    by student, in the order of `students`, each student's assignments in
+    the order given.
 
     Args:
         course_root: The course folder (with `nbgrader_config.py`, `source/`
             and `submitted/`). On a cluster, every worker must see it at the
             same path.
-        assignment: The assignment, for example `"01_loss_curves"`.
-        students: Student ids to grade. Defaults to `None`, meaning every
-            folder under `submitted/` that holds this assignment.
+        assignments: The assignments, for example `["01_loss_curves"]`.
+        students: Student ids to grade; each must have submitted at least
+            one of the assignments. Defaults to `None`, meaning every
+            folder under `submitted/` that holds an assignment.
         workers: Local worker processes. Defaults to `None`, meaning as
             many as the machine has cores and memory for
             (`default_workers()`). Must be `None` with `scheduler`.
@@ -115,39 +131,51 @@ def grade_class(course_root, assignment, students=None, workers=None, force=Fals
             meaning `gradebook.db` in the course folder. Required with
             `scheduler`.
         on_result: Called with each `StudentResult` as it arrives.
-        on_start: Called with the number of students to grade (not
+        on_start: Called with the number of submissions to grade (not
             skipped) before grading starts.
 
     Returns:
-        A list of `StudentResult`, one per student, sorted by student.
+        A list of `StudentResult`, one per submission, sorted by
+        assignment (in the order given) and student.
 
     Raises:
-        FileNotFoundError: if the course, the assignment or a named
+        FileNotFoundError: if the course, an assignment or a named
             student's submission does not exist.
         ValueError: if the options do not fit together.
         ConnectionError: if no scheduler answers at `scheduler`, or no
             database at `db_url`.
     """
     course_root = nbgrader_course.course_root_of(course_root)
+    assignments = list(dict.fromkeys(assignments))
+    if not assignments:
+        raise ValueError("Expected at least one assignment to grade. Received: none.")
     _check_options(workers, scheduler, db_url)
     db_url = db_url or nbgrader_course.sqlite_gradebook_url(course_root)
-    submissions = find_submissions(course_root, assignment, students)
-    record_assignment(course_root, assignment, db_url)
-    fingerprints = {student: grading_state.submission_fingerprint(folder) for student, folder in submissions.items()}
-    done = set() if force else already_graded(course_root, assignment, fingerprints, db_url)
-    results = [_skipped_result(result) for result in read_results(assignment, sorted(done), db_url)]
+    submissions = find_submissions(course_root, assignments, students)
+    results, pending = [], []  # pending: (assignment, student, fingerprint) to grade
+    for assignment in assignments:
+        record_assignment(course_root, assignment, db_url)
+        fingerprints = {student: grading_state.submission_fingerprint(folder)
+                        for student, folder in submissions[assignment].items()}
+        done = set() if force else already_graded(course_root, assignment, fingerprints, db_url)
+        results += [_skipped_result(result) for result in read_results(assignment, sorted(done), db_url)]
+        pending += [(assignment, student, fingerprints[student]) for student in submissions[assignment] if student not in done]
     for result in results:
         _call(on_result, result)
-    to_grade = [student for student in submissions if student not in done]
-    _call(on_start, len(to_grade))
-    if to_grade:
+    student_order = students if students is not None else sorted({student for _, student, _ in pending})
+    position = {student: index for index, student in enumerate(dict.fromkeys(student_order))}
+    pending.sort(key=lambda item: position[item[1]])  # Stable: each student's assignments stay in order.
+    _call(on_start, len(pending))
+    if pending:
+        record_students(dict.fromkeys(student for _, student, _ in pending), db_url)
         with _dask_client(scheduler, workers) as client:
             slots = task_slots_per_host(client)
-            tasks = [StudentTask(str(course_root), assignment, student, db_url, fingerprints[student], slots)
-                     for student in to_grade]
+            tasks = [StudentTask(str(course_root), assignment, student, db_url, fingerprint, slots)
+                     for assignment, student, fingerprint in pending]
             results += _run_tasks(client, tasks, on_result)
-    export_csv(course_root, assignment, db_url)
-    return sorted(results, key=lambda result: result.student)
+    for assignment in assignments:
+        export_csv(course_root, assignment, db_url)
+    return sorted(results, key=lambda result: (assignments.index(result.assignment), result.student))
 
 
 def default_workers(cores=None, memory_bytes=None):
@@ -157,33 +185,40 @@ def default_workers(cores=None, memory_bytes=None):
     return max(1, min(cores, memory_bytes // KERNEL_MEMORY_BYTES))
 
 
-def find_submissions(course_root, assignment, students=None):
-    """Returns `{student: submitted folder}` for `assignment`: in the order of
-    `students` when given (the order they are graded in), else sorted.
+def find_submissions(course_root, assignments, students=None):
+    """Returns `{assignment: {student: submitted folder}}`: with `students`,
+    only theirs and in their order (the order they are graded in); else
+    every student's, sorted.
 
     Raises:
-        FileNotFoundError: if the assignment has no submissions, or a
-            student named in `students` has none.
-        ValueError: if the assignment has no source notebook.
+        FileNotFoundError: if an assignment has no submissions, or a
+            student named in `students` has submitted none of the assignments.
+        ValueError: if an assignment has no source notebook.
     """
-    nbgrader_course.single_notebook(course_root, assignment)  # Fails clearly for an unknown assignment.
     submitted = Path(course_root) / "submitted"
-    found = {folder.parent.name: folder for folder in sorted(submitted.glob(f"*/{assignment}")) if folder.is_dir()}
-    if not found:
-        raise FileNotFoundError(
-            f"Expected submissions at submitted/<student>/{assignment}/ in {course_root}. Received: none. "
-            "Collect them first (nbgrader collect, or nbgrader zip_collect)."
-        )
+    found = {}
+    for assignment in assignments:
+        nbgrader_course.single_notebook(course_root, assignment)  # Fails clearly for an unknown assignment.
+        found[assignment] = {folder.parent.name: folder for folder in sorted(submitted.glob(f"*/{assignment}"))
+                             if folder.is_dir()}
+        if not found[assignment]:
+            raise FileNotFoundError(
+                f"Expected submissions at submitted/<student>/{assignment}/ in {course_root}. Received: none. "
+                "Collect them first (nbgrader collect, or nbgrader zip_collect)."
+            )
     if students is None:
         return found
-    missing = sorted(set(students) - set(found))
+    students = list(dict.fromkeys(students))
+    anyone = sorted({student for folders in found.values() for student in folders})
+    missing = sorted(set(students) - set(anyone))
     if missing:
         raise FileNotFoundError(
-            f"Expected a submission at submitted/<student>/{assignment}/ for every student named. "
+            f"Expected a submission at submitted/<student>/{' or '.join(found)}/ for every student named. "
             f"Received: none for {', '.join(missing)}. Students with a submission: "
-            f"{', '.join(found) or 'none'}. Check the spelling, or collect their work first (nbgrader collect)."
+            f"{', '.join(anyone)}. Check the spelling, or collect their work first (nbgrader collect)."
         )
-    return {student: found[student] for student in dict.fromkeys(students)}
+    return {assignment: {student: folders[student] for student in students if student in folders}
+            for assignment, folders in found.items()}
 
 
 def record_assignment(course_root, assignment, db_url):
@@ -208,6 +243,17 @@ def record_assignment(course_root, assignment, db_url):
     with tempfile.TemporaryDirectory(prefix="autograder-release-") as scratch:
         nbgrader_course.run_nbgrader(course_root, "generate_assignment", assignment,
                                      f"--CourseDirectory.release_directory={scratch}", db_url=db_url)
+
+
+def record_students(students, db_url):
+    """Adds each student to the gradebook unless it is there already.
+
+    Autograde adds a missing student itself; done before any task runs,
+    two tasks of one student (two assignments) cannot both try at once.
+    """
+    with Gradebook(db_url) as gradebook:
+        for student in students:
+            gradebook.update_or_create_student(student)
 
 
 def already_graded(course_root, assignment, fingerprints, db_url):
@@ -235,7 +281,8 @@ def read_results(assignment, students, db_url):
     with Gradebook(db_url) as gradebook:
         for student in students:
             submission = gradebook.find_submission(assignment, student)
-            results.append(StudentResult(student, float(submission.score), float(submission.max_score)))
+            results.append(StudentResult(student, float(submission.score), float(submission.max_score),
+                                         assignment=assignment))
     return results
 
 
@@ -256,7 +303,8 @@ def grade_student(task):
             nbgrader_course.run_nbgrader(course_root, assignment, student, module="autograder.student_grading",
                                          db_url=task.db_url, environment=environment, pass_fds=(lock,))
         except nbgrader_course.NbgraderError as error:
-            return StudentResult(student, seconds=time.perf_counter() - start, failure=_last_error_lines(str(error)))
+            return StudentResult(student, seconds=time.perf_counter() - start, failure=_last_error_lines(str(error)),
+                                 assignment=assignment)
         grading_state.mark_graded(course_root, assignment, student, task.fingerprint)
     (result,) = read_results(assignment, [student], task.db_url)
     return dataclasses.replace(result, seconds=time.perf_counter() - start,
@@ -304,13 +352,14 @@ def _task_slots_here(task_slots_per_host):
 def _run_tasks(client, tasks, on_result):
     run = uuid.uuid4().hex[:8]  # Keys unique per run, should two runs share a cluster.
     futures = {client.submit(grade_student, task, key=f"grade-{task.assignment}-{task.student}-{run}", pure=False):
-               task.student for task in tasks}
+               task for task in tasks}
     results = []
     for future in as_completed(futures):
         try:
             result = future.result()
         except Exception as error:  # A worker died too often (KilledWorker), or the task itself crashed.
-            result = StudentResult(futures[future], failure=f"{type(error).__name__}: {error}")
+            task = futures[future]
+            result = StudentResult(task.student, failure=f"{type(error).__name__}: {error}", assignment=task.assignment)
         results.append(result)
         _call(on_result, result)
     return results

@@ -9,12 +9,13 @@ class GradingProgress:
     """A progress bar over the students being graded, with a line per student as each finishes.
 
     Use as a context manager; pass `on_start` and `on_result` to
-    `class_grading.grade_class`.
+    `class_grading.grade_assignments`. With several assignments, each line
+    names the assignment too.
     """
 
-    def __init__(self, console, assignment):
+    def __init__(self, console, assignments):
         self.console = console
-        self.assignment = assignment
+        self.assignments = list(assignments)
         self.progress = Progress(
             TextColumn("[bold]{task.description}"), BarColumn(), MofNCompleteColumn(),
             TimeElapsedColumn(), TextColumn("left"), TimeRemainingColumn(), console=console,
@@ -32,7 +33,7 @@ class GradingProgress:
     def on_start(self, total):
         if self.skipped:
             self.console.print(f"{self.skipped} submission(s) already graded and unchanged: skipped (--force grades them again)")
-        self.task = self.progress.add_task(f"grading {self.assignment}", total=total)
+        self.task = self.progress.add_task(f"grading {', '.join(self.assignments)}", total=total)
 
     def on_result(self, result):
         if result.skipped:
@@ -42,7 +43,8 @@ class GradingProgress:
             outcome = f"[red]could not be graded[/red]: {escape(result.failure.splitlines()[-1])}"
         else:
             outcome = f"{result.score:g} / {result.max_score:g}"
-        self.console.print(f"  {escape(result.student)}: {outcome} in {result.seconds:.0f} s")
+        which = escape(result.student) if len(self.assignments) == 1 else escape(f"{result.student} / {result.assignment}")
+        self.console.print(f"  {which}: {outcome} in {result.seconds:.0f} s")
         self.progress.advance(self.task)
 
 

@@ -46,15 +46,17 @@ def build_parser():
 
     grade_parser = commands.add_parser(
         "grade",
-        help="grade every submission of an assignment with nbgrader, in parallel",
+        help="grade every submission of one or more assignments with nbgrader, in parallel",
         description="Autogrades every submitted/<student>/ASSIGNMENT/ with real nbgrader, one student per "
         "task on a Dask cluster (by default a local one), then writes feedback and exports/ASSIGNMENT.csv. "
+        "Several assignments share one pool of workers. "
         "Submissions already graded and unchanged since are skipped unless --force.",
         epilog="Example: python -m autograder grade 01_loss_curves --workers 2\n"
+        "         python -m autograder grade 01_loss_curves 02_learning_rate\n"
         "On several machines: see the README, 'Grading a class'.",
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )
-    grade_parser.add_argument("assignment", help="the assignment, for example 01_loss_curves")
+    grade_parser.add_argument("assignments", nargs="+", metavar="ASSIGNMENT", help="an assignment, for example 01_loss_curves")
     grade_parser.add_argument("--student", action="append", help="student to grade; repeat for more (default: every student with a submission)")
     grade_parser.add_argument("--workers", type=int, help="local worker processes (default: one per core, as memory allows)")
     grade_parser.add_argument("--force", action="store_true", help="grade again submissions already graded and unchanged")
@@ -89,7 +91,7 @@ def build_parser():
         help="measure notebook, grading and training speed on this machine",
         description="Runs each chapter's notebook as shipped and with Keras's defaults (steps_per_execution=1), "
         "autogrades example submissions with 1 and 2 workers, and times chapter 01's model's training against "
-        "NumPy's float32 matmul. Writes a JSON file and prints tables. Takes about 25 minutes on 2 cores.",
+        "NumPy's float32 matmul. Writes a JSON file and prints tables. Takes about 21 minutes on 2 cores.",
         epilog="Example: python -m autograder bench --chapter 03_activation_functions --skip grading",
     )
     bench_parser.add_argument("--output", default=str(benchmark.DEFAULT_OUTPUT), help="the JSON file to write (default: %(default)s)")
@@ -145,14 +147,16 @@ def _sandbox_check():
 def _grade(arguments):
     # Wide enough for the table when printing to a log rather than a terminal.
     console = Console() if sys.stdout.isatty() else Console(width=130)
-    with class_report.GradingProgress(console, arguments.assignment) as progress:
-        results = class_grading.grade_class(
-            ".", arguments.assignment, students=arguments.student, workers=arguments.workers, force=arguments.force,
+    assignments = list(dict.fromkeys(arguments.assignments))
+    with class_report.GradingProgress(console, assignments) as progress:
+        results = class_grading.grade_assignments(
+            ".", assignments, students=arguments.student, workers=arguments.workers, force=arguments.force,
             scheduler=arguments.scheduler, db_url=arguments.db, on_result=progress.on_result, on_start=progress.on_start,
         )
-    console.print(class_report.results_table(results, arguments.assignment))
-    console.print(f"Gradebook, autograded/ and feedback/ written; grades exported to "
-                  f"{class_grading.EXPORT_DIR}/{arguments.assignment}.csv")
+    for assignment in assignments:
+        console.print(class_report.results_table([result for result in results if result.assignment == assignment], assignment))
+    exports = ", ".join(f"{class_grading.EXPORT_DIR}/{assignment}.csv" for assignment in assignments)
+    console.print(f"Gradebook, autograded/ and feedback/ written; grades exported to {exports}")
     return EXIT_MISMATCH if any(result.failure for result in results) else EXIT_OK
 
 

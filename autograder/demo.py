@@ -51,7 +51,7 @@ def prepare_work_dir(work_dir):
     """
     work_dir = Path(work_dir)
     if work_dir.exists() and any(work_dir.iterdir()):
-        if not (work_dir / WORK_DIR_MARKER).exists():
+        if not _made_by_the_demo(work_dir):
             raise FileExistsError(
                 f"Expected a work folder made by the demo (one holding {WORK_DIR_MARKER}) or none. "
                 f"Received: {work_dir} holds other files, which are kept. Pass --work-dir with another folder."
@@ -60,16 +60,24 @@ def prepare_work_dir(work_dir):
     return work_dir
 
 
-def grade_examples(course_root, work_dir, assignment, example_names=None, on_graded=None, workers=None):
-    """Copies the course to `work_dir`, releases `assignment` and autogrades its examples.
+def _made_by_the_demo(work_dir):
+    if (work_dir / WORK_DIR_MARKER).exists():
+        return True
+    # Earlier versions graded each assignment in a work folder of its own, inside this one.
+    return all(path.is_dir() and (path / WORK_DIR_MARKER).exists() for path in work_dir.iterdir())
 
-    The examples are graded as a class is (`class_grading.grade_class`):
-    each example is a student, graded in parallel on a local pool.
+
+def grade_examples(course_root, work_dir, assignments, example_names=None, on_graded=None, workers=None):
+    """Copies the course to `work_dir`, releases each assignment and autogrades its examples.
+
+    The examples are graded as a class is (`class_grading.grade_assignments`):
+    each example is a student, and every assignment's examples share one
+    local pool.
 
     Args:
         course_root: The course folder.
         work_dir: A new or empty folder.
-        assignment: The assignment to grade, for example `"01_loss_curves"`.
+        assignments: The assignments to grade, for example `["01_loss_curves"]`.
         example_names: Which examples. Defaults to `None`, meaning all of them.
         on_graded: Called with each `ExampleGrade` as soon as it is graded.
             Defaults to `None`.
@@ -77,33 +85,40 @@ def grade_examples(course_root, work_dir, assignment, example_names=None, on_gra
             `class_grading.default_workers()`.
 
     Returns:
-        A list of `ExampleGrade`, in the order of the examples.
+        A list of `ExampleGrade`, by assignment in the order given, then in
+        the order of the examples.
 
     Raises:
         NbgraderError: if nbgrader could not grade an example.
     """
     nbgrader_course.copy_course(course_root, work_dir)
     (Path(work_dir) / WORK_DIR_MARKER).touch()
-    nbgrader_course.generate_assignment(work_dir, assignment)
-    source = nbformat.read(nbgrader_course.single_notebook(work_dir, assignment), as_version=4)
-    release = nbformat.read(nbgrader_course.single_notebook(work_dir, assignment, "release"), as_version=4)
-    chosen = {example.name: example for example in examples.examples_for(assignment, example_names)}
-    for example in chosen.values():
-        nbgrader_course.submit(work_dir, assignment, example.name, examples.build_submission(example, source, release))
+    chosen = {}
+    for assignment in assignments:
+        nbgrader_course.generate_assignment(work_dir, assignment)
+        source = nbformat.read(nbgrader_course.single_notebook(work_dir, assignment), as_version=4)
+        release = nbformat.read(nbgrader_course.single_notebook(work_dir, assignment, "release"), as_version=4)
+        for example in examples.examples_for(assignment, example_names):
+            chosen[assignment, example.name] = example
+            nbgrader_course.submit(work_dir, assignment, example.name, examples.build_submission(example, source, release))
     grades = {}
 
     def graded(result):
         if result.failure:
-            raise nbgrader_course.NbgraderError(f"Example {result.student} of {assignment} could not be graded:\n{result.failure}")
-        (score,) = nbgrader_course.read_scores(work_dir, assignment, result.student)
-        grades[result.student] = ExampleGrade(chosen[result.student], score, result.seconds)
+            raise nbgrader_course.NbgraderError(
+                f"Example {result.student} of {result.assignment} could not be graded:\n{result.failure}")
+        (score,) = nbgrader_course.read_scores(work_dir, result.assignment, result.student)
+        key = result.assignment, result.student
+        grades[key] = ExampleGrade(chosen[key], score, result.seconds)
         if on_graded:
-            on_graded(grades[result.student])
+            on_graded(grades[key])
 
-    # The blank notebook, quickest to grade, last: two workers then finish at about the same time.
-    order = sorted(chosen, key=lambda name: name == "blank")
-    class_grading.grade_class(work_dir, assignment, students=order, workers=workers, force=True, on_result=graded)
-    return [grades[name] for name in chosen]
+    # Tasks start example by example, each in every assignment, the blank
+    # notebook (quickest to grade) last: the workers then finish at about the same time.
+    order = sorted(dict.fromkeys(name for _, name in chosen), key=lambda name: name == "blank")
+    class_grading.grade_assignments(work_dir, assignments, students=order, workers=workers, force=True,
+                                    on_result=graded)
+    return [grades[key] for key in chosen]
 
 
 def score_table(grades):
@@ -157,17 +172,15 @@ def run_demo(course_root=".", work_dir=DEFAULT_WORK_DIR, assignments=None, examp
             assignments = [name for name in assignments if examples.has_examples(name, example_names)] or assignments
     for assignment in assignments:
         examples.examples_for(assignment, example_names)  # Unknown names fail before any work.
-    grades = []
-    for assignment in assignments:
-        assignment_dir = prepare_work_dir(Path(work_dir) / assignment)
-        console.print(f"[bold]{assignment}[/bold]: generating the release and autograding in {assignment_dir}")
+    work_dir = prepare_work_dir(work_dir)
+    console.print(f"[bold]{', '.join(assignments)}[/bold]: generating the release and autograding in {work_dir}")
 
-        def report(grade):
-            console.print(
-                f"  graded {grade.example.name}: {grade.score.auto_score:g} / "
-                f"{grade.score.auto_max_score:g} in {grade.seconds:.0f} s"
-            )
+    def report(grade):
+        console.print(
+            f"  graded {grade.score.assignment} / {grade.example.name}: {grade.score.auto_score:g} / "
+            f"{grade.score.auto_max_score:g} in {grade.seconds:.0f} s"
+        )
 
-        grades += grade_examples(course_root, assignment_dir, assignment, example_names, on_graded=report)
+    grades = grade_examples(course_root, work_dir, assignments, example_names, on_graded=report)
     console.print(score_table(grades))
     return grades

@@ -185,12 +185,11 @@ class GradeCells:
         (inputs_dir / records.INPUTS_COMPLETE).write_text("")
 
 
-def load_grading(source_dir):
-    """Imports `source_dir/grading.py` and returns its `grade_cells`.
+def load_grading_module(source_dir):
+    """Imports `source_dir/grading.py` and returns the module.
 
     Raises:
         FileNotFoundError: if the assignment has no grading file.
-        TypeError: if it defines no `grade_cells = GradeCells()`.
     """
     path = Path(source_dir) / GRADING_FILE
     if not path.is_file():
@@ -201,9 +200,19 @@ def load_grading(source_dir):
     spec = importlib.util.spec_from_file_location(f"grading_{path.parent.name}", path)
     module = importlib.util.module_from_spec(spec)
     spec.loader.exec_module(module)
-    grade_cells = getattr(module, "grade_cells", None)
+    return module
+
+
+def load_grading(source_dir):
+    """Imports `source_dir/grading.py` and returns its `grade_cells`.
+
+    Raises:
+        FileNotFoundError: if the assignment has no grading file.
+        TypeError: if it defines no `grade_cells = GradeCells()`.
+    """
+    grade_cells = getattr(load_grading_module(source_dir), "grade_cells", None)
     if not isinstance(grade_cells, GradeCells):
-        raise TypeError(f"{path} must define `grade_cells = GradeCells()`")
+        raise TypeError(f"{Path(source_dir) / GRADING_FILE} must define `grade_cells = GradeCells()`")
     return grade_cells
 
 

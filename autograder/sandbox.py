@@ -12,7 +12,8 @@ bubblewrap (Debian's `bubblewrap`):
   course's `source/`, the gradebook, `submitted/` and every other
   student's folders are not there at all;
 - with a memory cap and a process cap (a cgroup, when the machine lets
-  root make one; otherwise `RLIMIT_AS` and `RLIMIT_NPROC`), a file-size
+  root make one; otherwise `RLIMIT_AS` and `RLIMIT_NPROC`, which counts
+  the processes of all kernels running at once), a file-size
   cap (`RLIMIT_FSIZE`), and a size cap on its `/tmp`.
 
 Wall-clock caps are the executing preprocessor's job
@@ -205,9 +206,12 @@ def wrap(kernel_command, layout, limits, cgroup_procs):
     else:
         arguments[1:1] = ["--unshare-user", "--uid", str(SANDBOX_UID), "--gid", str(SANDBOX_GID), "--disable-userns"]
     arguments += ["--", *kernel_command]
-    rlimits = [f"--fsize={limits.max_file_bytes}", f"--nproc={limits.max_processes}", "--core=0", "--nofile=4096"]
+    rlimits = [f"--fsize={limits.max_file_bytes}", "--core=0", "--nofile=4096"]
     if not cgroup_procs:
-        rlimits.append(f"--as={limits.memory_bytes}")
+        # RLIMIT_NPROC counts every process of the user, so a fork bomb in one
+        # kernel would also starve the kernels graded beside it; the cgroup
+        # caps each kernel on its own.
+        rlimits += [f"--nproc={limits.max_processes}", f"--as={limits.memory_bytes}"]
     command = ["prlimit", *rlimits, "--", *arguments]
     if cgroup_procs:
         # The shell moves itself into the cgroups, then becomes the sandbox,

@@ -54,19 +54,29 @@ def test_the_local_pool_fits_the_cores_and_the_memory(cores, memory, workers):
 
 
 def test_submissions_are_found_and_a_missing_student_is_named(course):
-    assert list(class_grading.find_submissions(course, "quiz")) == ["ann", "bob"]
-    assert list(class_grading.find_submissions(course, "quiz", ["bob", "bob"])) == ["bob"]
+    assert list(class_grading.find_submissions(course, ["quiz"])["quiz"]) == ["ann", "bob"]
+    assert list(class_grading.find_submissions(course, ["quiz"], ["bob", "bob"])["quiz"]) == ["bob"]
     with pytest.raises(FileNotFoundError, match=r"none for carl, dave\. Students with a submission: ann, bob"):
-        class_grading.find_submissions(course, "quiz", ["carl", "ann", "dave"])
+        class_grading.find_submissions(course, ["quiz"], ["carl", "ann", "dave"])
+
+
+def test_with_several_assignments_a_named_student_needs_a_submission_of_one(course):
+    (course / "source" / "essay").mkdir()
+    nbformat.write(nbformat.v4.new_notebook(), course / "source" / "essay" / "essay.ipynb")
+    (course / "submitted" / "carl" / "essay").mkdir(parents=True)
+    found = class_grading.find_submissions(course, ["quiz", "essay"], ["carl", "bob"])
+    assert {assignment: list(folders) for assignment, folders in found.items()} == {"quiz": ["bob"], "essay": ["carl"]}
+    with pytest.raises(FileNotFoundError, match=r"submitted/<student>/quiz or essay/.*none for dave"):
+        class_grading.find_submissions(course, ["quiz", "essay"], ["carl", "dave"])
 
 
 def test_an_assignment_without_submissions_or_source_is_refused(course):
     (course / "source" / "essay").mkdir()
     nbformat.write(nbformat.v4.new_notebook(), course / "source" / "essay" / "essay.ipynb")
     with pytest.raises(FileNotFoundError, match=r"submitted/<student>/essay/.*Received: none"):
-        class_grading.find_submissions(course, "essay")
+        class_grading.find_submissions(course, ["quiz", "essay"])
     with pytest.raises(ValueError, match="Expected exactly one notebook in source/nothing/"):
-        class_grading.find_submissions(course, "nothing")
+        class_grading.find_submissions(course, ["nothing"])
 
 
 @pytest.mark.parametrize("options, message", [
@@ -145,3 +155,14 @@ def test_the_table_shows_scores_skips_failures_and_notes():
     assert "9" in lines["ann"].split() and "52" in lines["ann"].split()
     assert "skipped" in lines["bob"]
     assert "NbGraderException: no notebooks" in text and "ran past its limit" in lines["dave"]
+
+
+def test_the_progress_names_the_assignment_when_grading_several():
+    console = Console(record=True, width=200)
+    with class_report.GradingProgress(console, ["quiz", "essay"]) as progress:
+        progress.on_start(2)
+        progress.on_result(StudentResult("ann", 9.0, 11.0, 52.3, assignment="quiz"))
+        progress.on_result(StudentResult("ann", seconds=3.0, failure="NbGraderException: no notebooks", assignment="essay"))
+    text = console.export_text()
+    assert "grading quiz, essay" in text
+    assert "ann / quiz: 9 / 11 in 52 s" in text and "ann / essay: could not be graded" in text

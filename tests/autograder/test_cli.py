@@ -49,6 +49,16 @@ def test_demo_refuses_a_work_folder_it_did_not_make(course_copy, capsys):
     assert (mine / "notes.txt").read_text() == "keep me"
 
 
+def test_demo_replaces_work_folders_it_made_in_either_layout(tmp_path):
+    for layout in ("one folder", "a folder per assignment"):
+        work_dir = tmp_path / layout
+        made = work_dir / "01_loss_curves" if layout == "a folder per assignment" else work_dir
+        made.mkdir(parents=True)
+        (made / demo.WORK_DIR_MARKER).touch()
+        (made / "gradebook.db").write_text("")
+        assert demo.prepare_work_dir(work_dir) == work_dir and not work_dir.exists()
+
+
 def test_outside_a_course_the_error_says_where_to_run(tmp_path, monkeypatch, capsys):
     monkeypatch.chdir(tmp_path)
     assert cli.main(["release", "--check"]) == cli.EXIT_BAD_INPUT

@@ -84,3 +84,46 @@ def test_a_cgroup_caps_memory_where_the_machine_allows_it(tmp_path):
     finally:
         group.remove()
         sandbox.cleanup(tmp_path / "scratch")
+
+
+THREAD_BOMB = """
+import threading, time
+started = 0
+try:
+    while True:
+        threading.Thread(target=time.sleep, args=(30,), daemon=True).start()
+        started += 1
+except RuntimeError:
+    print("bomb stopped at", started, flush=True)
+time.sleep(20)
+"""
+NEIGHBOUR = """
+import threading, time
+time.sleep(5)
+threads = [threading.Thread(target=time.sleep, args=(1,)) for _ in range(50)]
+for thread in threads:
+    thread.start()
+print("started 50 threads")
+"""
+
+
+def test_a_thread_bomb_cannot_starve_a_kernel_graded_beside_it(tmp_path):
+    groups = [cgroups.KernelCgroup.create(f"test-{name}-{tmp_path.name}", 1024**3, 64) for name in ("bomb", "neighbour")]
+    if None in groups:
+        pytest.skip("this machine does not let root make cgroups")
+    processes = []
+    try:
+        for name, code, group in zip(("bomb", "neighbour"), (THREAD_BOMB, NEIGHBOUR), groups):
+            layout = sandbox.prepare_layout(tmp_path / name, None, sandbox.default_read_only(), None)
+            command = sandbox.wrap([sys.executable, "-c", code], layout, sandbox.Limits(max_processes=64), group.procs_files)
+            processes.append(subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True))
+        bomb, neighbour = (process.communicate(timeout=60)[0] for process in processes)
+        assert "bomb stopped at" in bomb, bomb
+        assert int(bomb.split("bomb stopped at")[1].split()[0]) < 64, "the bomb's own cap holds"
+        assert "started 50 threads" in neighbour, neighbour
+    finally:
+        for process in processes:
+            process.kill()
+        for name, group in zip(("bomb", "neighbour"), groups):
+            group.remove()
+            sandbox.cleanup(tmp_path / name)

@@ -1,10 +1,11 @@
 """Real `nbgrader autograde` on example submissions, in a scratch copy of the course.
 
-Each assignment's examples are graded once, in a copy of the course of its
-own, the first time a test asks for that assignment (so `-k 02_learning_rate`
-grades only that chapter); the tests then read the gradebook. They are
-graded as a class is, by the class grader's default path: a local pool of
-workers and the SQLite gradebook (`class_grading.grade_class`). See
+The examples of every assignment the collected tests ask for (so
+`-k 02_learning_rate` grades only that chapter) are graded once, in one
+copy of the course, the first time a test needs them; the tests then read
+the gradebook. They are graded as a class is, by the class grader's
+default path: a local pool of workers shared by all the assignments, and
+the SQLite gradebook (`class_grading.grade_assignments`). See
 `autograder/examples/` for what each example hands in and which test cells
 it must fail.
 """
@@ -37,22 +38,35 @@ class GradedAssignment:
     course: Path
 
 
+def assignments_asked_for(items, module):
+    """The assignments that the collected tests of `module` are parametrized with, in course order."""
+    asked = {item.callspec.params.get("assignment") for item in items
+             if item.module is module and hasattr(item, "callspec")}
+    return [assignment for assignment in ASSIGNMENTS if assignment in asked]
+
+
 @pytest.fixture(scope="module")
-def graded(course_root, tmp_path_factory, record_timing):
-    """Returns a function that grades an assignment's examples once and returns its `GradedAssignment`."""
-    cache = {}
+def graded(request, course_root, tmp_path_factory, record_timing):
+    """Returns a function that gives an assignment's `GradedAssignment`.
+
+    The first call grades the examples of every assignment the collected
+    tests ask for, in one copy of the course and one pool of workers.
+    """
+    assignments = assignments_asked_for(request.session.items, request.module)
+    course = tmp_path_factory.mktemp("course")
+    grades = {}
 
     def graded_assignment(assignment):
-        if assignment not in cache:
-            work_dir = tmp_path_factory.mktemp(f"course-{assignment}")
-            grades = {}
+        assert assignment in assignments, f"{assignment} is not among the assignments collected: {assignments}"
+        if not grades:
             start = time.perf_counter()
-            for grade in demo.grade_examples(course_root, work_dir, assignment):
-                grades[grade.example.name] = grade
-                record_timing(f"autograde {assignment} / {grade.example.name}", grade.seconds)
-            record_timing(f"grade {assignment}: {len(grades)} examples in parallel, wall time", time.perf_counter() - start)
-            cache[assignment] = GradedAssignment(grades, work_dir)
-        return cache[assignment]
+            for grade in demo.grade_examples(course_root, course, assignments):
+                grades.setdefault(grade.score.assignment, {})[grade.example.name] = grade
+                record_timing(f"autograde {grade.score.assignment} / {grade.example.name}", grade.seconds)
+            count = sum(len(examples) for examples in grades.values())
+            record_timing(f"grade {len(assignments)} chapters: {count} examples in one pool, wall time",
+                          time.perf_counter() - start)
+        return GradedAssignment(grades[assignment], course)
 
     return graded_assignment
 
@@ -111,7 +125,10 @@ def test_grading_writes_each_students_feedback_and_the_export(graded, assignment
     with open(course / class_grading.EXPORT_DIR / f"{assignment}.csv", newline="") as exported:
         rows = {row["student_id"]: row for row in csv.DictReader(exported)}
     assert {row["assignment"] for row in rows.values()} == {assignment}
-    assert set(rows) == {example.name for example in examples.EXAMPLES[assignment]}
+    submitted = {example.name for example in examples.EXAMPLES[assignment]}
+    assert set(rows) >= submitted
+    # nbgrader exports every student in the gradebook: one who handed in only other chapters scores 0 here.
+    assert all(float(rows[student]["raw_score"]) == 0.0 for student in set(rows) - submitted)
     assert float(rows["blank"]["raw_score"]) == 0.0
     reference = graded(assignment).grades["reference"].score
     assert float(rows["reference"]["raw_score"]) == reference.auto_score
