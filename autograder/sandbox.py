@@ -44,7 +44,8 @@ class Limits:
     Attributes:
         memory_bytes: Memory the kernel and its children may use, files in
             its scratch space included. Defaults to 6 GiB.
-        max_processes: Processes and threads. Defaults to 512.
+        max_processes: Processes and threads. Defaults to 512. `None`
+            means no cap.
         max_file_bytes: The largest file it may write. Defaults to 1 GiB.
         tmp_bytes: Size of its `/tmp`. Defaults to 1 GiB.
     """
@@ -94,7 +95,9 @@ def problem(limits=Limits()):
     scratch = Path(scratch_root()) / f"autograder-probe-{uuid.uuid4().hex}"
     try:
         layout = prepare_layout(scratch, submission_dir=None, read_only=(), keras_datasets=None)
-        command = wrap(["/bin/true"], layout, limits, cgroup_procs=())
+        # Without a process cap: RLIMIT_NPROC counts every process of user
+        # 65534, so a fork bomb in a kernel graded meanwhile would fail the probe.
+        command = wrap(["/bin/true"], layout, dataclasses.replace(limits, max_processes=None), cgroup_procs=())
         result = subprocess.run(command, capture_output=True, text=True, timeout=30)
     except (OSError, subprocess.SubprocessError) as error:
         return f"bubblewrap could not run: {error}"
@@ -211,7 +214,9 @@ def wrap(kernel_command, layout, limits, cgroup_procs):
         # RLIMIT_NPROC counts every process of the user, so a fork bomb in one
         # kernel would also starve the kernels graded beside it; the cgroup
         # caps each kernel on its own.
-        rlimits += [f"--nproc={limits.max_processes}", f"--as={limits.memory_bytes}"]
+        rlimits.append(f"--as={limits.memory_bytes}")
+        if limits.max_processes is not None:
+            rlimits.append(f"--nproc={limits.max_processes}")
     command = ["prlimit", *rlimits, "--", *arguments]
     if cgroup_procs:
         # The shell moves itself into the cgroups, then becomes the sandbox,

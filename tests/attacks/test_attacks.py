@@ -2,15 +2,17 @@
 with real `nbgrader autograde` inside the sandbox.
 
 Every attack (see `catalog.py`) is the honest wrong answer plus one
-attempt. It must score what the honest wrong answer scores (or, where it
+attempt; two are graded at once, as a class is on two workers. It must score what the honest wrong answer scores (or, where it
 wrecks its own work first, not more), finish within the caps, and change
 nothing outside its own autograded folder: `source/`, `release/`, every
 submission, the other students' autograded folders and their gradebook
 rows are hashed before and after each attack.
 """
 
+import concurrent.futures
 import hashlib
 import json
+import queue
 import shutil
 import socket
 import sqlite3
@@ -30,7 +32,10 @@ ASSIGNMENT = "attack_target"
 HERE = Path(__file__).parent
 CELL_TIMEOUT = 20
 NOTEBOOK_TIMEOUT = 60
-OVERHEAD_SECONDS = 15
+LANES = 2  # attacks graded at once
+# Grading beyond the caps: start-up, judging, and the other lane's attack
+# slowing this one (the honest answer's time is measured alone).
+OVERHEAD_SECONDS = 20
 GRADING_FILE_CANARY = "5f0c1e9a"
 CAPS = f"""
 # The attack suite's caps: small, so that attacks that run until stopped end soon.
@@ -155,14 +160,30 @@ def test_regrading_gives_identical_scores(attack_course):
 
 
 @pytest.fixture(scope="module")
-def attack_results(attack_course, record_timing):
-    """Grades every attack, one at a time, with a snapshot before and after each."""
-    course = attack_course["course"]
+def attack_results(attack_course, tmp_path_factory, record_timing):
+    """Grades every attack, with a snapshot before and after each.
+
+    Attacks are graded `LANES` at a time, each lane in a copy of the graded
+    course of its own, so that the snapshots of one lane see only its own
+    attacks. The attacks that run until a cap stops them go first.
+    """
+    courses = [attack_course["course"]]
+    for lane in range(1, LANES):
+        courses.append(tmp_path_factory.mktemp(f"attack-course-lane{lane}") / "course")
+        shutil.copytree(courses[0], courses[-1], symlinks=True)
     server = LoopbackServer()
-    context = {"course": course, "witness": "witness", "port": server.port, "canary": catalog.ATTACKER_CANARY}
+    waiting = queue.SimpleQueue()
+    for attack in sorted(catalog.ATTACKS, key=lambda attack: not attack.runs_out_the_notebook):
+        waiting.put(attack)
     results = {}
-    try:
-        for attack in catalog.ATTACKS:
+
+    def grade_lane(course):
+        context = {"course": course, "witness": "witness", "port": server.port, "canary": catalog.ATTACKER_CANARY}
+        while True:
+            try:
+                attack = waiting.get_nowait()
+            except queue.Empty:
+                return
             submission = catalog.build(attack, attack_course["release"], context)
             before = snapshot(course, attack.name)
             place_submission(course, attack.name, submission, attack.file_name)
@@ -175,10 +196,19 @@ def attack_results(attack_course, record_timing):
             seconds = time.perf_counter() - start
             after = snapshot(course, attack.name)
             record_timing(f"attack {attack.name}", seconds)
-            results[attack.name] = {"before": before, "after": after, "seconds": seconds, "error": error}
+            results[attack.name] = {"course": course, "before": before, "after": after, "seconds": seconds, "error": error}
+
+    try:
+        with concurrent.futures.ThreadPoolExecutor(LANES) as lanes:
+            list(lanes.map(grade_lane, courses))  # Re-raises a lane's exception.
     finally:
         server.close()
     return {"results": results, "connections": server.connections}
+
+
+def _course_of(attack_results, name):
+    """The copy of the course that the attack `name` was graded in."""
+    return attack_results["results"][name]["course"]
 
 
 def _graded_notebook_text(course, student):
@@ -187,8 +217,8 @@ def _graded_notebook_text(course, student):
 
 
 @pytest.mark.parametrize("attack", catalog.ATTACKS, ids=[attack.name for attack in catalog.ATTACKS])
-def test_an_attack_scores_no_more_than_the_honest_wrong_answer(attack_course, attack_results, attack):
-    course = attack_course["course"]
+def test_an_attack_scores_no_more_than_the_honest_wrong_answer(attack_results, attack):
+    course = _course_of(attack_results, attack.name)
     error = attack_results["results"][attack.name]["error"]
     assert (error is not None) == attack.nbgrader_reports_error, error
     honest = auto_score(course, "honest_wrong").auto_score
@@ -211,7 +241,7 @@ def test_an_attack_changes_nothing_outside_its_own_folder(attack_results, attack
 
 
 @pytest.mark.parametrize("attack", catalog.ATTACKS, ids=[attack.name for attack in catalog.ATTACKS])
-def test_an_attack_costs_at_most_the_caps_plus_15_seconds(attack_course, attack_results, attack):
+def test_an_attack_costs_at_most_the_caps_plus_20_seconds(attack_course, attack_results, attack):
     seconds = attack_results["results"][attack.name]["seconds"]
     cap = NOTEBOOK_TIMEOUT if attack.runs_out_the_notebook else attack_course["times"]["honest_wrong"] + CELL_TIMEOUT
     limit = cap + OVERHEAD_SECONDS
@@ -229,8 +259,8 @@ def _printed(course, student, grade_id):
     return "".join(output.get("text", "") for output in cell.outputs)
 
 
-def test_no_attack_could_read_the_course(attack_course, attack_results):
-    course = attack_course["course"]
+def test_no_attack_could_read_the_course(attack_results):
+    course = _course_of(attack_results, "reads_course_files")
     printed = _printed(course, "reads_course_files", "scratch_space")
     own_folder = str(course / "autograded" / "reads_course_files")
     read = [line.split()[1] for line in printed.splitlines() if line.startswith("READ ")]
@@ -247,12 +277,12 @@ def test_no_attack_could_read_the_course(attack_course, attack_results):
     ("fork_bomb", "ran past its limit"),
     ("slow_in_every_cell", f"the notebook used up its {NOTEBOOK_TIMEOUT} s"),
 ])
-def test_a_stopped_kernel_is_reported_in_the_notebook(attack_course, attack_results, name, reason):
-    assert reason in _graded_notebook_text(attack_course["course"], name)
+def test_a_stopped_kernel_is_reported_in_the_notebook(attack_results, name, reason):
+    assert reason in _graded_notebook_text(_course_of(attack_results, name), name)
 
 
-def test_huge_output_is_cut(attack_course, attack_results):
-    folder = attack_course["course"] / "autograded" / "prints_100_mb" / ASSIGNMENT
+def test_huge_output_is_cut(attack_results):
+    folder = _course_of(attack_results, "prints_100_mb") / "autograded" / "prints_100_mb" / ASSIGNMENT
     (path,) = folder.glob("*.ipynb")
     assert path.stat().st_size < 2_000_000
 

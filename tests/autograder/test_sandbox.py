@@ -3,6 +3,7 @@
 import subprocess
 import sys
 import textwrap
+import time
 
 import pytest
 
@@ -107,23 +108,28 @@ print("started 50 threads")
 """
 
 
-def test_a_thread_bomb_cannot_starve_a_kernel_graded_beside_it(tmp_path):
-    groups = [cgroups.KernelCgroup.create(f"test-{name}-{tmp_path.name}", 1024**3, 64) for name in ("bomb", "neighbour")]
-    if None in groups:
+def test_a_thread_bomb_cannot_starve_a_kernel_graded_beside_it_nor_the_sandbox_check(tmp_path):
+    caps = {"bomb": 128, "neighbour": 64}
+    groups = {name: cgroups.KernelCgroup.create(f"test-{name}-{tmp_path.name}", 1024**3, cap) for name, cap in caps.items()}
+    if None in groups.values():
         pytest.skip("this machine does not let root make cgroups")
     processes = []
     try:
-        for name, code, group in zip(("bomb", "neighbour"), (THREAD_BOMB, NEIGHBOUR), groups):
+        for name, code in (("bomb", THREAD_BOMB), ("neighbour", NEIGHBOUR)):
             layout = sandbox.prepare_layout(tmp_path / name, None, sandbox.default_read_only(), None)
-            command = sandbox.wrap([sys.executable, "-c", code], layout, sandbox.Limits(max_processes=64), group.procs_files)
+            limits = sandbox.Limits(max_processes=caps[name])
+            command = sandbox.wrap([sys.executable, "-c", code], layout, limits, groups[name].procs_files)
             processes.append(subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True))
+        time.sleep(3)  # The bomb has used up its threads; the neighbour has not started its own yet.
+        assert sandbox.problem(sandbox.Limits(max_processes=caps["neighbour"])) is None, (
+            "the check before each grading still finds a working sandbox")
         bomb, neighbour = (process.communicate(timeout=60)[0] for process in processes)
         assert "bomb stopped at" in bomb, bomb
-        assert int(bomb.split("bomb stopped at")[1].split()[0]) < 64, "the bomb's own cap holds"
+        assert int(bomb.split("bomb stopped at")[1].split()[0]) < caps["bomb"], "the bomb's own cap holds"
         assert "started 50 threads" in neighbour, neighbour
     finally:
         for process in processes:
             process.kill()
-        for name, group in zip(("bomb", "neighbour"), groups):
+        for name, group in groups.items():
             group.remove()
             sandbox.cleanup(tmp_path / name)
