@@ -2,9 +2,10 @@
 with real `nbgrader autograde` inside the sandbox.
 
 Every attack (see `catalog.py`) is the honest wrong answer plus one
-attempt; two are graded at once, as a class is on two workers. It must score what the honest wrong answer scores (or, where it
-wrecks its own work first, not more), finish within the caps, and change
-nothing outside its own autograded folder: `source/`, `release/`, every
+attempt; two are graded at once, as a class is on two workers. It must
+score what the honest wrong answer scores (or, where it wrecks its own
+work first, not more), finish within the caps, and change nothing
+outside its own autograded folder: `source/`, `release/`, every
 submission, the other students' autograded folders and their gradebook
 rows are hashed before and after each attack.
 """
