@@ -14,7 +14,7 @@ PIP := $(PYTHON) -m pip --disable-pip-version-check --quiet
 export PATH := $(abspath $(VENV))/bin:$(PATH)
 export TF_CPP_MIN_LOG_LEVEL ?= 2
 
-.PHONY: setup data sandbox postgres demo test bench lab release check-release clean help
+.PHONY: setup data sandbox postgres browser demo test bench lab release check-release clean help
 
 help:
 	@echo "make demo           generate the release and autograde example submissions, print scores"
@@ -51,10 +51,12 @@ data: $(INSTALLED)
 	$(call apt_install,$(DATASET_PACKAGE),$(SYSTEM_DATASET),Keras will try to download Fashion-MNIST)
 	@$(PYTHON) -m course.data
 
-# bubblewrap, the sandbox that autograde runs students' notebooks in.
+# bubblewrap, the sandbox that autograde runs students' notebooks (and its
+# judges) in. Without it grading warns; under CI it is an error, since the
+# security tests need it.
 sandbox: $(INSTALLED)
 	$(call apt_install,bubblewrap,/usr/bin/bwrap,autograde will run notebooks without a sandbox and warn)
-	@$(PYTHON) -m autograder sandbox-check || true
+	@$(PYTHON) -m autograder sandbox-check || { [ -z "$$CI" ] || { echo "error: CI needs the sandbox" >&2; exit 1; }; }
 
 # DEMO_ARGS narrows the demo, for example DEMO_ARGS="--assignment 01_loss_curves".
 demo: setup
@@ -65,7 +67,12 @@ demo: setup
 postgres:
 	$(call apt_install,postgresql,/usr/lib/postgresql,the PostgreSQL grading test will be skipped)
 
-test: setup postgres
+# Debian's Chromium, for the test that opens formgrader and feedback in a real browser
+# (Playwright drives it; `playwright install` is never needed).
+browser:
+	$(call apt_install,chromium,/usr/bin/chromium,the browser test will be skipped (and fail under CI=true))
+
+test: setup postgres browser
 	$(PYTHON) -m pytest
 
 # Measures this machine (about 21 minutes on 2 cores); BENCH_ARGS narrows it,

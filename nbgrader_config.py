@@ -27,6 +27,12 @@ c.CourseDirectory.ignore = [
     "*.h5",
     "checkpoints",
     "grading.py",  # the grader's judges and hidden inputs: never released
+    # Pages a student could hand in beside the notebook: formgrader serves a
+    # submission's files from the Jupyter server's own origin.
+    "*.html",
+    "*.htm",
+    "*.xhtml",
+    "*.svg",
 ]
 
 # What students see in place of a solution.
@@ -43,6 +49,7 @@ c.Autograde.exporter_class = "autograder.preprocessors.SubmissionExporter"
 from autograder import nbgrader_fixes  # noqa: E402 (needs nbgrader loaded, as it is here)
 
 nbgrader_fixes.zero_renamed_submissions()
+nbgrader_fixes.refuse_unsafe_student_ids()
 c.Autograde.sanitize_preprocessors = [
     "nbgrader.preprocessors.ClearOutput",
     "nbgrader.preprocessors.DeduplicateIds",
@@ -55,11 +62,22 @@ c.Autograde.autograde_preprocessors = [
     "nbgrader.preprocessors.IgnorePattern",
     "nbconvert.preprocessors.ClearMetadataPreprocessor",
     "nbgrader.preprocessors.LimitOutput",
-    "autograder.preprocessors.TruncateLongOutputs",
     "autograder.preprocessors.ApplyVerdicts",
     "nbgrader.preprocessors.SaveAutoGrades",
     "nbgrader.preprocessors.AssignLatePenalties",
     "nbgrader.preprocessors.CheckCellMetadata",
+    # Last: what formgrader and feedback render from autograded/ holds no
+    # live HTML from the student (scripts, event handlers, SVG, JavaScript
+    # outputs); see autograder/html_safety.py.
+    "autograder.html_safety.SanitizeStudentHTML",
+]
+# Feedback is rendered from autograded/ too: sanitize again before nbgrader's
+# HTML export, so notebooks autograded before the sanitizer existed are safe.
+# nbgrader 0.9.6's defaults, in order, with it before the CSS header.
+c.GenerateFeedback.preprocessors = [
+    "nbgrader.preprocessors.GetGrades",
+    "autograder.html_safety.SanitizeStudentHTML",
+    "nbconvert.preprocessors.CSSHTMLHeaderPreprocessor",
 ]
 c.Execute.timeout = 600
 c.SandboxedExecute.timeout = 600

@@ -44,11 +44,13 @@ import sqlalchemy.exc
 from distributed import Client, LocalCluster, as_completed, get_worker
 from nbgrader.api import Gradebook, MissingEntry
 
-from autograder import cpu_share, grading_state, nbgrader_course
+from autograder import cpu_share, grading_state, nbgrader_course, sandbox
 
-# A sandboxed kernel may use up to 6 GiB (`sandbox.Limits`); more local
-# workers than memory for that many kernels would trade speed for failures.
+# A sandboxed kernel may use up to 6 GiB (`sandbox.Limits`) and its judge
+# 4 GiB (`sandbox.JUDGE_LIMITS`); more local workers than memory for that
+# many kernels and judges would trade speed for failures.
 KERNEL_MEMORY_BYTES = 6 * 1024**3
+TASK_MEMORY_BYTES = KERNEL_MEMORY_BYTES + sandbox.JUDGE_LIMITS.memory_bytes
 EXPORT_DIR = "exports"
 SCHEDULER_TIMEOUT_SECONDS = 30
 
@@ -182,7 +184,7 @@ def default_workers(cores=None, memory_bytes=None):
     """Returns how many local workers fit this machine: one per core, as memory allows."""
     cores = cpu_share.usable_cores() if cores is None else cores
     memory_bytes = psutil.virtual_memory().total if memory_bytes is None else memory_bytes
-    return max(1, min(cores, memory_bytes // KERNEL_MEMORY_BYTES))
+    return max(1, min(cores, memory_bytes // TASK_MEMORY_BYTES))
 
 
 def find_submissions(course_root, assignments, students=None):

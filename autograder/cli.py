@@ -140,7 +140,8 @@ def _sandbox_check():
     caps = "a cgroup" if group else "rlimits (no cgroup could be made)"
     if group:
         group.remove()
-    print(f"Sandbox works: kernels run as uid {sandbox.SANDBOX_UID} with no network; memory and process caps from {caps}.")
+    print(f"Sandbox works: kernels run as uid {sandbox.SANDBOX_UID} and judges as uid {sandbox.JUDGE_UID}, with no "
+          f"network; memory and process caps from {caps}.")
     return EXIT_OK
 
 

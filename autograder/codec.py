@@ -17,7 +17,13 @@ import math
 
 import numpy as np
 
-MAX_ITEMS = 1_000_000
+# Bounds shared by `encode` and `decode`, so that what one writes the other
+# reads, and a forged record cannot make the grader allocate more.
+MAX_ITEMS = 1_000_000  # items in one array, list or dict: 8 MB of float64
+MAX_DEPTH = 20  # levels of nested lists and dicts
+MAX_LINES = 50  # lines in one Axes; a course plot draws a few
+MAX_POINTS = 100_000  # points in one line; a course plot draws one per epoch
+_NON_FINITE = {"nan", "inf", "-inf"}
 _SCALARS = {bool: "bool", int: "int", float: "float", str: "str"}
 _NUMPY_SCALARS = ((np.bool_, "numpy.bool"), (np.integer, "numpy.int"), (np.floating, "numpy.float"))
 
@@ -40,8 +46,8 @@ def encode(value, _depth=0):
     Raises:
         NotEncodable: for anything else, naming the type found.
     """
-    if _depth > 20:
-        raise NotEncodable("values nested more than 20 levels deep cannot be graded")
+    if _depth > MAX_DEPTH:
+        raise NotEncodable(f"values nested more than {MAX_DEPTH} levels deep cannot be graded")
     kind = type(value)
     if value is None:
         return {"type": "none"}
@@ -62,6 +68,8 @@ def encode(value, _depth=0):
             raise NotEncodable(f"a {kind.__name__} of {len(value)} items is too long to grade")
         return {"type": kind.__name__, "value": [encode(item, _depth + 1) for item in value]}
     if kind is dict:
+        if len(value) > MAX_ITEMS:
+            raise NotEncodable(f"a dict of {len(value)} items is too big to grade")
         if not all(type(key) is str for key in value):
             raise NotEncodable("only dicts with string keys can be graded")
         return {"type": "dict", "value": {key: encode(item, _depth + 1) for key, item in value.items()}}
@@ -91,6 +99,8 @@ def _summary(value):
     if isinstance(value, Figure) and len(value.axes) == 1:
         value = value.axes[0]
     if isinstance(value, Axes):
+        if len(value.get_lines()) > MAX_LINES:
+            raise NotEncodable(f"a plot with more than {MAX_LINES} lines cannot be graded; it has {len(value.get_lines())}")
         legend = value.get_legend()
         return {
             "type": "axes",
@@ -101,13 +111,20 @@ def _summary(value):
             "lines": [
                 {
                     "label": str(line.get_label()),
-                    "x": encode(np.asarray(line.get_xdata(), dtype=float)),
-                    "y": encode(np.asarray(line.get_ydata(), dtype=float)),
+                    "x": encode(_points(line.get_xdata())),
+                    "y": encode(_points(line.get_ydata())),
                 }
                 for line in value.get_lines()
             ],
         }
     return None
+
+
+def _points(data):
+    points = np.asarray(data, dtype=float)
+    if points.size > MAX_POINTS:
+        raise NotEncodable(f"a plotted line of more than {MAX_POINTS} points cannot be graded; it has {points.size}")
+    return points
 
 
 def optimizer_summary(optimizer):
@@ -165,17 +182,23 @@ def callback_summary(callback):
     return {"class_name": kind.__name__ if from_keras else f"{kind.__module__}.{kind.__qualname__}", "config": config}
 
 
-def decode(record):
+def decode(record, _depth=0):
     """Turns what `encode` produced back into a value.
 
     Histories come back as `keras.callbacks.History` and Axes as a new
-    matplotlib Axes drawn from the summary.
+    matplotlib Axes drawn from the summary. A record may come from a
+    student's kernel, so it is checked against the bounds `encode` keeps
+    (`MAX_ITEMS`, `MAX_DEPTH`, `MAX_LINES`, `MAX_POINTS`) before anything
+    is built from it: an array's shape must account for exactly the items
+    it holds.
 
     Raises:
         ValueError: if `record` is not something `encode` produces.
     """
     if not isinstance(record, dict) or "type" not in record:
         raise ValueError(f"expected a typed value such as {{'type': 'int', 'value': 3}}; found {record!r:.200}")
+    if _depth > MAX_DEPTH:
+        raise ValueError(f"values nested more than {MAX_DEPTH} levels deep are not graded")
     kind = record["type"]
     value = record.get("value")
     if kind == "none":
@@ -186,27 +209,83 @@ def decode(record):
             raise ValueError(f"a {kind} record holds {type(value).__name__}")
         return value
     if kind == "float":
-        return float(value)
+        return _float(value)
     if kind in ("numpy.bool", "numpy.int", "numpy.float"):
-        return np.dtype(_numeric_dtype(record["dtype"])).type(float(value) if kind == "numpy.float" else value)
+        dtype = _numeric_dtype(record.get("dtype"))
+        try:
+            return dtype.type(_float(value) if kind == "numpy.float" else _scalar(value))
+        except OverflowError as error:
+            raise ValueError(f"a {dtype} record holds {value!r:.50}: {error}") from None
     if kind == "ndarray":
-        dtype = _numeric_dtype(record["dtype"])
-        return np.asarray([float(item) if isinstance(item, str) else item for item in value], dtype=dtype).reshape(record["shape"])
+        return _array(record)
     if kind in ("list", "tuple"):
-        items = [decode(item) for item in value]
+        if type(value) is not list or len(value) > MAX_ITEMS:
+            raise ValueError(f"a {kind} record must hold a list of at most {MAX_ITEMS} items; found {_size(value)}")
+        items = [decode(item, _depth + 1) for item in value]
         return items if kind == "list" else tuple(items)
     if kind == "dict":
-        return {str(key): decode(item) for key, item in value.items()}
+        if type(value) is not dict or len(value) > MAX_ITEMS:
+            raise ValueError(f"a dict record must hold a dict of at most {MAX_ITEMS} items; found {_size(value)}")
+        return {str(key): decode(item, _depth + 1) for key, item in value.items()}
     if kind == "history":
         return _history(record)
     if kind == "axes":
         return _axes(record)
-    raise ValueError(f"unknown record type {kind!r}")
+    raise ValueError(f"unknown record type {kind!r:.50}")
+
+
+def _size(value):
+    return f"{len(value)} items" if isinstance(value, (list, dict)) else type(value).__name__
+
+
+def _float(value):
+    if type(value) is str and value in _NON_FINITE:
+        return float(value)
+    if type(value) not in (int, float) or type(value) is bool:
+        raise ValueError(f"a float record holds {value!r:.50}; expected a number, 'nan', 'inf' or '-inf'")
+    try:
+        return float(value)
+    except OverflowError as error:
+        raise ValueError(f"a float record holds an integer too large for a float: {error}") from None
+
+
+def _scalar(value):
+    if type(value) not in (bool, int):
+        raise ValueError(f"an integer or bool record holds {type(value).__name__}")
+    return value
+
+
+def _array(record):
+    dtype = _numeric_dtype(record.get("dtype"))
+    shape, value = record.get("shape"), record.get("value")
+    if (type(shape) is not list or len(shape) > 32
+            or not all(type(size) is int and size >= 0 for size in shape)):
+        raise ValueError(f"an array's shape must be a list of at most 32 non-negative ints; found {shape!r:.100}")
+    if type(value) is not list:
+        raise ValueError(f"an array record must hold a list of its items; found {type(value).__name__}")
+    num_items = math.prod(shape)
+    if num_items != len(value) or num_items > MAX_ITEMS:
+        raise ValueError(
+            f"an array of shape {tuple(shape)} must hold {num_items} items, at most {MAX_ITEMS}; "
+            f"the record holds {len(value)}"
+        )
+    items = [_float(item) if type(item) is str else item for item in value]
+    if not all(type(item) in (bool, int, float) for item in items):
+        raise ValueError("an array record must hold only numbers")
+    try:
+        return np.asarray(items, dtype=dtype).reshape(shape)
+    except OverflowError as error:
+        raise ValueError(f"an array of dtype {dtype} holds a number it cannot: {error}") from None
 
 
 def _numeric_dtype(name):
-    dtype = np.dtype(name)
-    if dtype.kind not in "biuf":
+    if type(name) is not str or len(name) > 20:
+        raise ValueError(f"only numeric arrays are graded; found dtype {name!r:.50}")
+    try:
+        dtype = np.dtype(name)
+    except TypeError:
+        raise ValueError(f"only numeric arrays are graded; found dtype {name!r}") from None
+    if dtype.kind not in "biuf" or dtype.shape != () or dtype.fields is not None:
         raise ValueError(f"only numeric arrays are graded; found dtype {name!r}")
     return dtype
 
@@ -218,19 +297,40 @@ def _history(record):
     history.history = decode(record["history"])
     history.epoch = decode(record["epoch"])
     history.params = decode(record["params"])
+    if not isinstance(history.history, dict) or not all(isinstance(items, list) for items in history.history.values()):
+        raise ValueError("a history record's `history` must be a dict of lists")
+    if not isinstance(history.epoch, list) or not isinstance(history.params, dict):
+        raise ValueError("a history record's `epoch` must be a list and its `params` a dict")
     return history
 
 
 def _axes(record):
     import matplotlib.pyplot as plt
 
+    lines, legend = record["lines"], record["legend"]
+    if type(lines) is not list or len(lines) > MAX_LINES:
+        raise ValueError(f"an axes record holds at most {MAX_LINES} lines; found {_size(lines)}")
+    if legend is not None and (type(legend) is not list or len(legend) > MAX_LINES
+                               or not all(type(text) is str for text in legend)):
+        raise ValueError(f"an axes record's legend must be at most {MAX_LINES} strings")
+    for name in ("xlabel", "ylabel", "title"):
+        if type(record[name]) is not str:
+            raise ValueError(f"an axes record's {name} must be a string")
+    points = []
+    for line in lines:
+        x, y = decode(line["x"]), decode(line["y"])
+        if not all(isinstance(data, np.ndarray) and data.ndim == 1 and data.size <= MAX_POINTS for data in (x, y)):
+            raise ValueError(f"each plotted line holds two 1-D arrays of at most {MAX_POINTS} points")
+        if type(line["label"]) is not str:
+            raise ValueError("each plotted line's label must be a string")
+        points.append((x, y, line["label"]))
     figure, axes = plt.subplots()
     plt.close(figure)
-    for line in record["lines"]:
-        axes.plot(decode(line["x"]), decode(line["y"]), label=line["label"])
+    for x, y, label in points:
+        axes.plot(x, y, label=label)
     axes.set_xlabel(record["xlabel"])
     axes.set_ylabel(record["ylabel"])
     axes.set_title(record["title"])
-    if record["legend"] is not None:
-        axes.legend(record["legend"])
+    if legend is not None:
+        axes.legend(legend)
     return axes

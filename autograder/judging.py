@@ -28,6 +28,7 @@ import dataclasses
 import importlib.util
 import json
 import os
+import resource
 import subprocess
 import sys
 from pathlib import Path
@@ -36,6 +37,9 @@ from autograder import codec, records
 from autograder.results import CheckResult, Outcome
 
 GRADING_FILE = "grading.py"
+VERDICTS_FILE = "verdicts.json"
+STARTUP_ERROR_FILE = "startup-error.txt"
+STARTUP_FAILED = 3
 
 
 class RecordProblem(Exception):
@@ -50,31 +54,99 @@ class Verdict:
         grade_id: The cell's nbgrader grade id.
         passed: Whether it earns its points.
         message: One line per check, what passed and what failed.
+        grader_failed: Whether the grader itself failed (its data or its
+            judges are broken), so the cell is not the student's to lose.
     """
 
     grade_id: str
     passed: bool
     message: str
+    grader_failed: bool = False
+
+
+class GraderError(RuntimeError):
+    """The grader failed, not the student: grading must stop and say so."""
 
 
 class CellRecords:
-    """The records one grade cell's hidden tests wrote."""
+    """The records one grade cell's hidden tests wrote.
+
+    The student's kernel owns the records folder, so nothing in it is
+    trusted: the cell's folder and each file are opened without following
+    symbolic links (relative to the folder already opened, so nothing can
+    be swapped in between), must be a folder and regular files, and are
+    read from what was opened, at most `MAX_RECORD_BYTES` of JSON and
+    `rebuild.MAX_WEIGHT_BYTES` of weights.
+    """
+
+    # The largest record in the course (a model config, a loss plot's
+    # summary) is under 100 KB; 5 MB is 50 times that and the same bound as
+    # `rebuild.MAX_CONFIG_BYTES`, and `json.loads` of 5 MB of the most
+    # wasteful JSON (`[[],[],...]`) builds about 100 MB of objects.
+    MAX_RECORD_BYTES = 5_000_000
+    _NAME = r"^[A-Za-z0-9_.-]{1,100}$"  # as `records` writes them
 
     def __init__(self, folder, grade_id):
-        self.folder = Path(folder) / grade_id
+        self.root = Path(folder)
+        self.folder = self.root / grade_id
         self.grade_id = grade_id
 
-    def _load(self, key, kind):
-        path = self.folder / f"{key}.json"
-        if not path.is_file():
-            raise RecordProblem(
-                f"the hidden test recorded nothing for the grader (no {kind} record {key!r}): the cell "
-                "did not run to its end (an error earlier in it, or the kernel stopped before it)"
-            )
+    def _open(self, file_name, max_bytes, missing):
+        """Opens `<grade_id>/<file_name>` as `rebuild.open_regular_file` does.
+
+        Raises:
+            RecordProblem: with `missing` if there is no such file, or why
+                the file or its folder is refused.
+        """
+        import errno
+        import re
+
+        from autograder import rebuild
+
+        for name in (self.grade_id, file_name):
+            if not re.match(self._NAME, name) or name in (".", ".."):
+                raise RecordProblem(f"record names are letters, digits, '_', '.' and '-'. Received: {name!r}")
+        root = os.open(self.root, os.O_RDONLY | os.O_DIRECTORY | os.O_CLOEXEC)  # the grader's own folder
         try:
-            record = json.loads(path.read_text())
-        except (OSError, ValueError) as error:
-            raise RecordProblem(f"the {kind} record {key!r} is unreadable: {error}") from None
+            try:
+                cell = os.open(self.grade_id, os.O_RDONLY | os.O_DIRECTORY | os.O_NOFOLLOW | os.O_CLOEXEC, dir_fd=root)
+            except FileNotFoundError:
+                raise RecordProblem(missing) from None
+            except OSError as error:
+                if error.errno not in (errno.ENOTDIR, errno.ELOOP):
+                    raise RecordProblem(f"the records of {self.grade_id!r} are unreadable: {error.strerror}") from None
+                what = "a symbolic link" if os.path.islink(self.folder) else "not a folder"
+                raise RecordProblem(
+                    f"the grader reads a cell's records only from a folder the hidden test made, never through a "
+                    f"symbolic link. Received: {self.grade_id!r}, which is {what}. Leave the records folder to the hidden tests."
+                ) from None
+            try:
+                return rebuild.open_regular_file(file_name, max_bytes, dir_fd=cell)
+            except FileNotFoundError:
+                raise RecordProblem(missing) from None
+            except rebuild.UnsafeRecord as error:
+                raise RecordProblem(f"the record {file_name!r} is refused: {error}") from None
+            except OSError as error:
+                raise RecordProblem(f"the record {file_name!r} is unreadable: {error.strerror}") from None
+            finally:
+                os.close(cell)
+        finally:
+            os.close(root)
+
+    def _load(self, key, kind):
+        from autograder import rebuild
+
+        missing = (
+            f"the hidden test recorded nothing for the grader (no {kind} record {key!r}): the cell "
+            "did not run to its end (an error earlier in it, or the kernel stopped before it)"
+        )
+        with self._open(f"{key}.json", self.MAX_RECORD_BYTES, missing) as file:
+            try:
+                record = json.loads(rebuild.read_bounded(file, self.MAX_RECORD_BYTES, f"{key}.json"))
+            except rebuild.UnsafeRecord as error:
+                raise RecordProblem(f"the {kind} record {key!r} is refused: {error}") from None
+            except (OSError, ValueError, RecursionError) as error:
+                raise RecordProblem(f"the {kind} record {key!r} is unreadable: {type(error).__name__}: {error}") from None
         if not isinstance(record, dict) or record.get("kind") != kind:
             raise RecordProblem(f"the record {key!r} is not a {kind} record")
         if "error" in record:
@@ -85,17 +157,25 @@ class CellRecords:
         """Rebuilds the recorded model (see `autograder.rebuild`)."""
         from autograder import rebuild
 
-        self._load(key, "model")
-        try:
-            return rebuild.rebuild_model(self.folder / f"{key}.json", self.folder / f"{key}.weights.npz")
-        except rebuild.UnsafeRecord as error:
-            raise RecordProblem(f"the model cannot be graded: {error}") from None
-        except Exception as error:
-            raise RecordProblem(f"the recorded model could not be rebuilt: {type(error).__name__}: {error}") from None
+        record = self._load(key, "model")
+        missing = f"the model record {key!r} has no weights ({key}.weights.npz): the hidden test did not finish writing it"
+        with self._open(f"{key}.weights.npz", rebuild.MAX_WEIGHT_BYTES, missing) as weights_file:
+            try:
+                return rebuild.rebuild_from(record, weights_file)
+            except rebuild.UnsafeRecord as error:
+                raise RecordProblem(f"the model cannot be graded: {error}") from None
+            except Exception as error:  # Whatever a malformed record makes Keras raise fails the cell, with its reason.
+                raise RecordProblem(f"the recorded model could not be rebuilt: {type(error).__name__}: {error}") from None
 
     def model_config(self, key="model"):
         """Returns the recorded `serialize_keras_object` config, unbuilt."""
         return self._load(key, "model")["config"]
+
+    def training_steps(self, key="model"):
+        """Returns the steps the recorded model's optimizer had taken
+        (`optimizer.iterations`), or None if it had no optimizer."""
+        steps = self._load(key, "model").get("training_steps")
+        return steps if type(steps) is int and steps >= 0 else None
 
     def value(self, key):
         """Returns the recorded value, decoded."""
@@ -176,13 +256,21 @@ class GradeCells:
         self.judge(grade_id)(judge_calls)
 
     def write_inputs(self, folder):
-        """Writes every cell's inputs where `records.calls` looks for them,
-        then the marker that says they are complete."""
-        inputs_dir = Path(folder) / records.INPUTS_SUBDIR
+        """Writes every cell's inputs into `folder`, where `records.calls`
+        looks for them (`records.inputs_dir()`), then the marker that says
+        they are complete."""
+        inputs_dir = Path(folder)
         inputs_dir.mkdir(parents=True, exist_ok=True)
         for grade_id, cases in self.cell_inputs.items():
-            (inputs_dir / f"{grade_id}.json").write_text(json.dumps(cases))
-        (inputs_dir / records.INPUTS_COMPLETE).write_text("")
+            _write_new(inputs_dir / f"{grade_id}.json", json.dumps(cases))
+        _write_new(inputs_dir / records.INPUTS_COMPLETE, "")
+
+
+def _write_new(path, text):
+    """Writes a new file, never through a link or into an existing file."""
+    descriptor = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL | os.O_NOFOLLOW, 0o644)
+    with os.fdopen(descriptor, "w") as stream:
+        stream.write(text)
 
 
 def load_grading_module(source_dir):
@@ -242,30 +330,67 @@ def judge_cells(source_dir, records_folder, grade_ids, grade_cells=None):
 class JudgeProcess:
     """A fresh process that judges one notebook, started before it runs.
 
-    It loads the assignment's `grading.py` and writes the hidden tests'
-    inputs while the student's kernel starts, so that its start-up costs
-    no extra time; then it waits. `verdicts()` sends it the grade ids once
-    the notebook has run and reads its verdicts back.
+    It loads the assignment's `grading.py`, checks that the grader's data
+    is there and writes the hidden tests' inputs while the student's kernel
+    starts, so that its start-up costs no extra time; then it waits.
+    `verdicts()` sends it the grade ids once the notebook has run and reads
+    its verdicts back.
+
+    Where the sandbox works, the judge runs in one of its own
+    (`sandbox.wrap_judge`): as an unprivileged user of its own, in its own
+    memory and CPU caps, reading the kernel's records read-only.
+
+    Args:
+        source_dir: The assignment's source folder, holding `grading.py`.
+        scratch: The kernel's scratch folder (`sandbox.prepare_layout`):
+            records are read from `records/`, inputs written to `inputs/`,
+            verdicts to `judge/`.
+        sandboxed: Whether to run the judge in its sandbox.
+        limits: The judge's caps. Defaults to `sandbox.JUDGE_LIMITS`.
+        cgroup_procs: `cgroup.procs` files of the judge's cgroup, or empty.
     """
 
-    def __init__(self, source_dir, records_dir, output):
+    def __init__(self, source_dir, scratch, sandboxed, limits=None, cgroup_procs=()):
+        from autograder import sandbox
+
+        limits = limits or sandbox.JUDGE_LIMITS
+        scratch = Path(scratch)
+        self.folder = sandbox.judge_dir(scratch)
+        self.inputs_dir = scratch / "inputs"
+        self.log_path = scratch / "judge.log"
+        command = [sys.executable, "-m", "autograder.judging", str(Path(source_dir).resolve()),
+                   str(scratch / "records"), str(self.inputs_dir), str(self.folder)]
         environment = {**os.environ, "CUDA_VISIBLE_DEVICES": "", "TF_CPP_MIN_LOG_LEVEL": "3"}
         environment.pop(records.RECORDS_DIR_VARIABLE, None)
-        self.output = Path(output)
-        self.log_path = self.output.with_suffix(".log")
+        environment.pop(records.INPUTS_DIR_VARIABLE, None)
+        preexec = None
+        if sandboxed:
+            command = sandbox.wrap_judge(command, scratch, source_dir, limits, cgroup_procs)
+        else:
+            def preexec():
+                resource.setrlimit(resource.RLIMIT_AS, (limits.memory_bytes, limits.memory_bytes))
+                if limits.cpu_seconds is not None:
+                    resource.setrlimit(resource.RLIMIT_CPU, (limits.cpu_seconds, limits.cpu_seconds))
         with open(self.log_path, "w") as log:  # a file, not a pipe, which a chatty import could fill
-            self.process = subprocess.Popen(
-                [sys.executable, "-m", "autograder.judging", str(source_dir), str(records_dir), str(self.output)],
-                stdin=subprocess.PIPE, stdout=log, stderr=log, text=True, env=environment,
-            )
+            self.process = subprocess.Popen(command, stdin=subprocess.PIPE, stdout=log, stderr=log, text=True,
+                                            env=environment, preexec_fn=preexec)
 
     def verdicts(self, grade_ids, timeout):
         """Returns a `Verdict` per grade id; every cell fails, with the
-        reason, if the process fails or takes longer than `timeout` seconds."""
+        reason, if the process fails while judging or takes longer than
+        `timeout` seconds.
+
+        Raises:
+            GraderError: if the judge could not start: its `grading.py`
+                does not load or the grader's data is missing.
+        """
         try:
             self.process.communicate(json.dumps(list(grade_ids)), timeout=timeout)
             if self.process.returncode == 0:
-                return [Verdict(**item) for item in json.loads(self.output.read_text())]
+                return [Verdict(**item) for item in json.loads((self.folder / VERDICTS_FILE).read_text())]
+            startup_error = self.folder / STARTUP_ERROR_FILE
+            if self.process.returncode == STARTUP_FAILED and startup_error.is_file():
+                raise GraderError(startup_error.read_text(errors="replace")[:4000])
             errors = self.log_path.read_text(errors="replace").strip().splitlines()
             problem = (errors or [f"exit status {self.process.returncode}"])[-1]
         except subprocess.TimeoutExpired:
@@ -282,10 +407,14 @@ class JudgeProcess:
 
 
 def _judge_one(grade_id, judge, cell_records):
+    from course import data
+
     try:
         results = list(judge(cell_records))
     except RecordProblem as problem:
         return Verdict(grade_id, False, str(problem))
+    except data.DatasetUnavailableError as error:
+        return Verdict(grade_id, False, f"the grader has no Fashion-MNIST to measure on: {error}", grader_failed=True)
     except Exception as error:  # A judge must not take the whole notebook down.
         return Verdict(grade_id, False, f"the grader could not judge this cell: {type(error).__name__}: {error}")
     if not results or not all(isinstance(result, CheckResult) for result in results):
@@ -295,22 +424,46 @@ def _judge_one(grade_id, judge, cell_records):
 
 
 def main(argv=None):
-    """`python -m autograder.judging SOURCE_DIR RECORDS_DIR OUTPUT`
+    """`python -m autograder.judging SOURCE_DIR RECORDS_DIR INPUTS_DIR JUDGE_DIR`
 
-    Writes the hidden tests' inputs into RECORDS_DIR, then reads a JSON
-    list of grade ids from standard input (sent once the notebook has run)
-    and writes their verdicts as JSON to OUTPUT.
+    Loads SOURCE_DIR/grading.py, checks the grader's Fashion-MNIST is
+    there, writes the hidden tests' inputs into INPUTS_DIR, then reads a
+    JSON list of grade ids from standard input (sent once the notebook has
+    run) and writes their verdicts as JSON to JUDGE_DIR/verdicts.json. If
+    it cannot start, it writes why to JUDGE_DIR/startup-error.txt, marks
+    the inputs as failed (so the kernel stops waiting for them) and exits
+    with status `STARTUP_FAILED`.
     """
     parser = argparse.ArgumentParser(prog="python -m autograder.judging", description=main.__doc__)
     parser.add_argument("source_dir", type=Path)
     parser.add_argument("records_dir", type=Path)
-    parser.add_argument("output", type=Path)
+    parser.add_argument("inputs_dir", type=Path)
+    parser.add_argument("judge_dir", type=Path)
     arguments = parser.parse_args(argv)
-    grade_cells = load_grading(arguments.source_dir)
-    grade_cells.write_inputs(arguments.records_dir)
+    try:
+        grade_cells = load_grading(arguments.source_dir)
+        _check_grading_data()
+        grade_cells.write_inputs(arguments.inputs_dir)
+    except Exception as error:  # Whatever breaks here is the grader's, never the student's.
+        (arguments.judge_dir / STARTUP_ERROR_FILE).write_text(
+            f"The grader could not start judging {arguments.source_dir.name}: {type(error).__name__}: {error}"
+        )
+        try:
+            _write_new(arguments.inputs_dir / records.INPUTS_FAILED, "")
+        except OSError:
+            pass  # The notebook's calls then wait their time out; the grader error still stops grading.
+        sys.exit(STARTUP_FAILED)
     grade_ids = json.loads(sys.stdin.read())
     verdicts = judge_cells(arguments.source_dir, arguments.records_dir, grade_ids, grade_cells)
-    arguments.output.write_text(json.dumps([dataclasses.asdict(verdict) for verdict in verdicts]))
+    (arguments.judge_dir / VERDICTS_FILE).write_text(json.dumps([dataclasses.asdict(verdict) for verdict in verdicts]))
+
+
+def _check_grading_data():
+    """Raises `course.data.DatasetUnavailableError` unless the grader's
+    Fashion-MNIST files are all there (cheap: nothing is loaded)."""
+    from course import data
+
+    data.ensure_fashion_mnist(download=False)
 
 
 if __name__ == "__main__":

@@ -1,4 +1,11 @@
-"""A fix to `nbgrader autograde` that no configuration option reaches.
+"""Fixes to `nbgrader autograde` that no configuration option reaches.
+
+`refuse_unsafe_student_ids()`: nbgrader takes a student's id from the name
+of their folder under `submitted/` and adds it to the gradebook as it is,
+and formgrader's pages write ids into HTML and script unescaped; a folder
+named `<img src=x onerror=...>` would run script in the instructor's
+formgrader. Autograde now refuses such an id before the gradebook sees it,
+naming the rule and the fix.
 
 nbgrader 0.9.6 gives a submission whose notebook was renamed (the only
 notebook it holds has a name the assignment does not know) no scores at
@@ -10,10 +17,39 @@ error, naming the file, so the instructor can rename it and regrade.
 """
 
 import functools
+import re
 
 from nbgrader.api import Gradebook
 from nbgrader.converters import Autograde
 from nbgrader.converters.base import NbGraderException
+
+
+SAFE_STUDENT_ID = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.@+-]{0,99}$")
+
+
+def check_student_id(student_id):
+    """Raises `NbGraderException` unless `student_id` is safe in HTML, a path and a URL."""
+    if not SAFE_STUDENT_ID.match(student_id):
+        raise NbGraderException(
+            f"Student ids must be letters, digits and '_', '.', '@', '+', '-' (at most 100, starting with a "
+            f"letter or digit), since formgrader shows them unescaped. Received: {student_id!r}. Rename the "
+            f"folder submitted/{student_id} and autograde again."
+        )
+
+
+def refuse_unsafe_student_ids():
+    """Patches `Autograde.init_assignment` to check the id first; calling it twice patches once."""
+    original = Autograde.init_assignment
+    if getattr(original, "refuses_unsafe_student_ids", False):
+        return
+
+    @functools.wraps(original)
+    def init_assignment(self, assignment_id, student_id):
+        check_student_id(student_id)
+        original(self, assignment_id, student_id)
+
+    init_assignment.refuses_unsafe_student_ids = True
+    Autograde.init_assignment = init_assignment
 
 
 def zero_renamed_submissions():

@@ -14,6 +14,8 @@ import numpy as np
 from course import data
 
 SPLITS = ("validation", "held_out")
+# How messages name each split's images.
+SPLIT_NAMES = {"validation": "validation", "held_out": "held-out test"}
 # Keras clips probabilities by the same epsilon before taking the log.
 EPSILON = 1e-7
 
@@ -69,9 +71,11 @@ def measure(model, split="validation", batch_size=1024):
 
     Raises:
         ValueError: if the model's outputs do not have one row of 10 scores
-            per image.
+            per image: from its `output_shape` before anything is predicted
+            (`check_model_shapes`), and from what it predicted.
     """
     images, labels = grading_data(split)
+    check_model_shapes(model, split)
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
         outputs = np.asarray(model.predict(images, batch_size=batch_size, verbose=0), dtype=np.float64)
@@ -109,16 +113,64 @@ def keras_loss(model, split="validation", batch_size=1024):
 
     Returns:
         The mean loss, a float.
+
+    Raises:
+        ValueError: if the model does not map `(n, 28, 28)` images to
+            `(n, 10)` scores (`check_model_shapes`), before anything is
+            predicted.
     """
     import keras
 
     images, labels = grading_data(split)
+    check_model_shapes(model, split)
     copy = keras.models.clone_model(model)
     copy.set_weights(model.get_weights())
     copy.compile(loss="sparse_categorical_crossentropy")
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
-        return float(copy.evaluate(images, labels, batch_size=batch_size, verbose=0))
+        return float(copy.evaluate(images, labels, batch_size=batch_size, verbose=0, return_dict=True)["loss"])
+
+
+def check_model_shapes(model, split="validation"):
+    """Checks, before any prediction, that `model` takes the grader's
+    `(n, 28, 28)` images and gives one row of 10 scores per image.
+
+    A model whose output is not 10 wide is never run on the grader's
+    images: a recorded model's prediction could otherwise be as large as
+    its author liked (12,000 rows of 12,544 floats).
+
+    Args:
+        model: A Keras model.
+        split: The split it is about to be measured on, for the message.
+            Defaults to `"validation"`.
+
+    Raises:
+        ValueError: if its `output_shape` is not `(None, 10)`, its
+            `input_shape` does not accept `(n, 28, 28)` images, or either
+            cannot be read (several inputs or outputs, an unbuilt model).
+    """
+    image_shape = (None, *data.IMAGE_SHAPE)
+    try:
+        output_shape, input_shape = model.output_shape, model.input_shape
+    except Exception:  # An unbuilt or unusual model has no shapes to read; it is refused below.
+        output_shape = input_shape = None
+    expected_shape = (None, data.NUM_CLASSES)
+    if not _is_shape(output_shape) or tuple(output_shape) != expected_shape:
+        raise ValueError(
+            f"The model must output one row of {data.NUM_CLASSES} class scores per image, "
+            f"shape {expected_shape} for the grader's {split} images. Received: output_shape={output_shape}. "
+            f"End the model with `Dense({data.NUM_CLASSES}, activation='softmax')`."
+        )
+    if not _is_shape(input_shape) or len(input_shape) != len(image_shape) or not all(
+            size is None or size == wanted for size, wanted in zip(input_shape[1:], image_shape[1:])):
+        raise ValueError(
+            f"The model must take the grader's images, shape {image_shape}. Received: input_shape={input_shape}. "
+            f"Start the model with `keras.Input(shape={image_shape[1:]})`."
+        )
+
+
+def _is_shape(shape):
+    return isinstance(shape, tuple) and all(size is None or type(size) is int for size in shape)
 
 
 def _are_probabilities(outputs):

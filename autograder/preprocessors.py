@@ -16,13 +16,14 @@
   hidden tests recorded (`autograder.judging`), writes each verdict as the
   cell's outcome for nbgrader's `SaveAutoGrades`, and replaces the hidden
   test code with a line naming it, so feedback never shows it.
-- `TruncateLongOutputs` keeps any one output to a readable size.
+- Outputs are made well-formed and capped right after execution
+  (`autograder.output_limits`), before nbgrader's own preprocessors,
+  which crash on what a kernel can send.
 """
 
 import os
 import re
 import time
-import uuid
 from pathlib import Path
 
 import nbformat
@@ -37,11 +38,13 @@ from nbgrader.utils import is_grade, is_solution
 from jupyter_client.manager import AsyncKernelManager
 from traitlets import Bool, Enum, Integer
 
-from autograder import cgroups, judging, records, sandbox
+from autograder import cgroups, judging, output_limits, records, sandbox
+from course import data
 
 RESOURCE_KEY = "autograder"
 HIDDEN_TESTS = re.compile(r"^[ \t]*### BEGIN HIDDEN TESTS.*?^[ \t]*### END HIDDEN TESTS[ \t]*$\n?", re.MULTILINE | re.DOTALL)
 _SANDBOX_PROBLEM = {}
+_KERNEL_IMPORT_PROBLEM = {}
 
 
 def autograded_test_cells(notebook):
@@ -67,6 +70,7 @@ class SubmissionExporter(NotebookExporter):
         text = file_stream.read()
         try:
             notebook = nbformat.reads(text, as_version=4)
+            nbformat.validate(notebook)  # A cell whose source is a number would crash grading later.
         except Exception as error:  # Any file at all may have been submitted.
             self.log.warning("Submission is not a readable notebook (%s); grading it as blank", error)
             notebook = unreadable_notebook(f"{type(error).__name__}: {str(error)[:200]}")
@@ -86,6 +90,9 @@ class OverwriteCellsSafely(OverwriteCells):
     """
 
     def preprocess_cell(self, cell, resources, index):
+        flags = cell.metadata.get("nbgrader")
+        if flags is not None and not (isinstance(flags, dict) and isinstance(flags.get("grade_id", ""), str)):
+            del cell.metadata["nbgrader"]  # not nbgrader's shape: a known cell is put back from the gradebook
         if "nbgrader" in cell.metadata:
             if "grade_id" in cell.metadata.nbgrader:
                 self._restore_flags(cell)
@@ -194,8 +201,20 @@ class SandboxedExecute(Execute):
             _SANDBOX_PROBLEM["problem"] = sandbox.problem(self.limits)
         return _SANDBOX_PROBLEM["problem"]
 
+    judge_timeout = Integer(900, help="Seconds the judging process may take for one notebook.").tag(config=True)
+
     def preprocess(self, nb, resources=None, km=None):
-        scratch = Path(sandbox.scratch_root()) / f"autograder-{uuid.uuid4().hex}"
+        """Runs the notebook in the sandbox, then has the judge decide every
+        autograded test cell; the verdicts go to `ApplyVerdicts` in
+        `resources`. The scratch folder, the judge and the cgroups are gone
+        when this returns or raises.
+
+        Raises:
+            judging.GraderError: when the grader itself is broken (no data,
+                a kernel that cannot import the course, a judge that
+                cannot start), instead of scoring the student zero.
+        """
+        sandbox.sweep_stale_scratch()
         submission_dir = Path(resources["metadata"]["path"])
         problem = self._sandbox_problem()
         if problem and self.sandbox_mode == "required":
@@ -205,32 +224,67 @@ class SandboxedExecute(Execute):
             self.log.warning("GRADING WITHOUT THE SANDBOX: %s", problem)
             self.log.warning("Student code runs with your permissions and can read and change the course.")
             self.log.warning("!" * 72)
-        self._layout = sandbox.grading_layout(scratch, submission_dir)
-        judge = judging.JudgeProcess(_source_dir(self.config, resources), self._layout.records_dir, scratch / "verdicts.json")
-        self._cgroup = None if problem else cgroups.KernelCgroup.create(scratch.name, self.memory_bytes, self.max_processes)
         self._sandboxed = not problem
-        resources[RESOURCE_KEY] = {"scratch": str(scratch), "judge": judge, "sandboxed": self._sandboxed, "stopped": None}
-        saved_variable = os.environ.get(records.RECORDS_DIR_VARIABLE)
-        os.environ[records.RECORDS_DIR_VARIABLE] = str(self._layout.records_dir)  # for an unsandboxed kernel
-        start = time.monotonic()
+        scratch = sandbox.Scratch()
+        self._cgroup = judge_cgroup = judge = None
+        saved_variables = {name: os.environ.get(name) for name in (records.RECORDS_DIR_VARIABLE, records.INPUTS_DIR_VARIABLE, "PYTHONPATH")}
         try:
+            try:
+                self._layout = sandbox.grading_layout(scratch.path, submission_dir)
+            except data.DatasetUnavailableError as error:
+                raise judging.GraderError(f"The grader has no Fashion-MNIST to give the student's kernel: {error}") from None
+            self._check_kernel_imports()
+            if self._sandboxed:
+                judge_cgroup = cgroups.KernelCgroup.create(f"{scratch.path.name}-judge", sandbox.JUDGE_LIMITS.memory_bytes,
+                                                           sandbox.JUDGE_LIMITS.max_processes)
+            judge = judging.JudgeProcess(_source_dir(self.config, resources), scratch.path, self._sandboxed,
+                                         cgroup_procs=judge_cgroup.procs_files if judge_cgroup else ())
+            self._cgroup = cgroups.KernelCgroup.create(scratch.path.name, self.memory_bytes, self.max_processes) if self._sandboxed else None
+            resources[RESOURCE_KEY] = {"sandboxed": self._sandboxed, "stopped": None}
+            # For an unsandboxed kernel, which inherits this environment.
+            os.environ[records.RECORDS_DIR_VARIABLE] = str(self._layout.records_dir)
+            os.environ[records.INPUTS_DIR_VARIABLE] = str(self._layout.inputs_dir)
+            os.environ["PYTHONPATH"] = os.pathsep.join(self._layout.python_path)
+            start = time.monotonic()
             self._run(nb, resources, km)
             self.log.info("Executed in %.1f s (%s)", time.monotonic() - start, "sandboxed" if self._sandboxed else "NOT sandboxed")
-        except BaseException:
-            judge.stop()
-            sandbox.cleanup(scratch)
-            raise
+            left_out = output_limits.limit_outputs(self.nb)
+            if left_out:
+                self.log.info("Left out %d outputs past their caps or malformed", left_out)
+            self._log_peak_memory()
+            start = time.monotonic()
+            grade_ids = [cell.metadata.nbgrader["grade_id"] for cell in autograded_test_cells(self.nb)]
+            verdicts = judge.verdicts(grade_ids, self.judge_timeout)
+            self.log.info("Judged %d grade cells in %.1f s", len(grade_ids), time.monotonic() - start)
+            self.resources[RESOURCE_KEY]["verdicts"] = {verdict.grade_id: verdict for verdict in verdicts}
         finally:
-            if saved_variable is None:
-                os.environ.pop(records.RECORDS_DIR_VARIABLE, None)
-            else:
-                os.environ[records.RECORDS_DIR_VARIABLE] = saved_variable
-            if self._cgroup is not None:
-                peak = self._cgroup.peak_memory_bytes()
-                if peak is not None:
-                    self.log.info("Peak memory of the kernel: %.2f GiB (cap %.2f GiB)", peak / sandbox.GIB, self.memory_bytes / sandbox.GIB)
-                self._cgroup.remove()
+            for name, value in saved_variables.items():
+                if value is None:
+                    os.environ.pop(name, None)
+                else:
+                    os.environ[name] = value
+            if judge is not None:
+                judge.stop()
+            for group in (self._cgroup, judge_cgroup):
+                if group is not None:
+                    group.remove()
+            scratch.remove()
         return self.nb, self.resources
+
+    def _check_kernel_imports(self):
+        key = (self._sandboxed, sandbox.course_packages())
+        if key not in _KERNEL_IMPORT_PROBLEM:
+            _KERNEL_IMPORT_PROBLEM[key] = sandbox.kernel_import_problem(self._layout, self._sandboxed, self.limits)
+        problem = _KERNEL_IMPORT_PROBLEM[key]
+        if problem:
+            raise judging.GraderError(f"The grader's environment is broken: {problem}.")
+
+    def _log_peak_memory(self):
+        if self._cgroup is None:
+            return
+        peak = self._cgroup.peak_memory_bytes()
+        if peak is not None:
+            self.log.info("Peak memory of the kernel: %.2f GiB (cap %.2f GiB)", peak / sandbox.GIB, self.memory_bytes / sandbox.GIB)
 
     def create_kernel_manager(self):
         manager = super().create_kernel_manager()
@@ -319,26 +373,28 @@ def _source_dir(config, resources):
 
 
 class ApplyVerdicts(NbGraderPreprocessor):
-    """Sets every autograded test cell's outcome from the grader's verdict."""
-
-    judge_timeout = Integer(900, help="Seconds the judging process may take for one notebook.").tag(config=True)
+    """Sets every autograded test cell's outcome from the grader's verdict
+    (judged by `SandboxedExecute`), and keeps the hidden tests' code out of
+    the notebook: hidden blocks become a line naming them, and any output
+    line that repeats a line of hidden code (an input transformer printing
+    every cell's source, say) is cut."""
 
     def preprocess(self, nb, resources):
         info = resources.get(RESOURCE_KEY)
-        if info is None:
+        if info is None or "verdicts" not in info:
             raise RuntimeError("ApplyVerdicts needs SandboxedExecute before it in Autograde.autograde_preprocessors")
-        test_cells = autograded_test_cells(nb)
-        start = time.monotonic()
-        try:
-            grade_ids = [cell.metadata.nbgrader["grade_id"] for cell in test_cells]
-            verdicts = {verdict.grade_id: verdict for verdict in info["judge"].verdicts(grade_ids, self.judge_timeout)}
-        finally:
-            info["judge"].stop()
-            sandbox.cleanup(info["scratch"])
+        verdicts = info["verdicts"]
+        broken = [verdict for verdict in verdicts.values() if verdict.grader_failed]
+        if broken:
+            raise judging.GraderError(f"The grader failed on {broken[0].grade_id}: {broken[0].message}")
         failed_process = [verdict for verdict in verdicts.values() if "judging process failed" in verdict.message]
         if failed_process:
             self.log.error("The grader's judging process failed: %s", failed_process[0].message)
-        self.log.info("Judged %d grade cells in %.1f s", len(test_cells), time.monotonic() - start)
+        test_cells = autograded_test_cells(nb)
+        hidden_lines = _hidden_code_lines(nb)
+        for cell in nb.cells:
+            if cell.cell_type == "code":
+                cell.outputs = _without_lines(cell.outputs, hidden_lines)
         for cell in test_cells:
             verdict = verdicts[cell.metadata.nbgrader["grade_id"]]
             cell.outputs = _kernel_outputs_as_text(cell.outputs)
@@ -350,6 +406,46 @@ class ApplyVerdicts(NbGraderPreprocessor):
         nb.metadata[RESOURCE_KEY] = {"sandboxed": info["sandboxed"], "stopped": info["stopped"]}
         del resources[RESOURCE_KEY]
         return nb, resources
+
+
+HIDDEN_LINE_MINIMUM = 12
+HIDDEN_LINE_CUT = "[a line of the grader's hidden tests, cut by the grader]"
+
+
+def _hidden_code_lines(notebook):
+    """The lines of hidden test code worth cutting from outputs: long
+    enough to be telling, and not also in visible code (which students
+    see anyway)."""
+    hidden, visible = set(), set()
+    for cell in notebook.cells:
+        if cell.cell_type != "code":
+            continue
+        blocks = "".join(match.group(0) for match in HIDDEN_TESTS.finditer(cell.source))
+        hidden.update(line.strip() for line in blocks.splitlines())
+        visible.update(line.strip() for line in HIDDEN_TESTS.sub("", cell.source).splitlines())
+    return {line for line in hidden - visible if len(line) >= HIDDEN_LINE_MINIMUM and not line.startswith("### ")}
+
+
+def _without_lines(outputs, hidden_lines):
+    if not hidden_lines:
+        return outputs
+
+    def scrub(text):
+        if not any(line in text for line in hidden_lines):
+            return text
+        return "\n".join(HIDDEN_LINE_CUT if any(line in row for line in hidden_lines) else row for row in text.split("\n"))
+
+    for output in outputs:
+        if output.output_type == "stream":
+            output.text = scrub(output.text)
+        elif output.output_type == "error":
+            output.evalue = scrub(output.evalue)
+            output.traceback = [scrub(line) for line in output.traceback]
+        elif "data" in output:
+            for kind, value in output.data.items():
+                if isinstance(value, str) and not kind.startswith("image/"):
+                    output.data[kind] = scrub(value)
+    return outputs
 
 
 def _hidden_tests_line(nbgrader_metadata):
@@ -375,27 +471,3 @@ def _kernel_outputs_as_text(outputs):
         else:
             kept.append(output)
     return kept
-
-
-class TruncateLongOutputs(NbGraderPreprocessor):
-    """Cuts each text output to at most `max_characters`."""
-
-    max_characters = Integer(100_000).tag(config=True)
-
-    def preprocess_cell(self, cell, resources, index):
-        for output in cell.get("outputs", []):
-            if output.output_type == "stream":
-                output.text = self._cut(output.text)
-            elif output.output_type == "error":
-                output.evalue = self._cut(output.evalue)
-                output.traceback = [self._cut(line) for line in output.traceback[-50:]]
-            elif "data" in output:
-                for kind in list(output.data):
-                    if isinstance(output.data[kind], str):
-                        output.data[kind] = self._cut(output.data[kind])
-        return cell, resources
-
-    def _cut(self, text):
-        if len(text) <= self.max_characters:
-            return text
-        return text[: self.max_characters] + f"\n... [{len(text) - self.max_characters:,} more characters cut by the grader]\n"

@@ -12,7 +12,9 @@ instructor's `source/<assignment>/grading.py`.
     records.calls("best_epoch_cases", best_epoch)
 
 Each record lives in `<records dir>/<grade_id>/<key>.json` (plus
-`<key>.weights.npz` for a model). Where the variable is not set (a student
+`<key>.weights.npz` for a model). The inputs `calls` gives a student's
+function come from another folder, `AUTOGRADER_INPUTS_DIR`, which the
+judge writes and the kernel can only read. Where the variable is not set (a student
 running the notebook in JupyterLab, or CI's nbval run of a source
 notebook), the record is still built, so that mistakes show, and then
 dropped.
@@ -35,8 +37,10 @@ import numpy as np
 from autograder import codec
 
 RECORDS_DIR_VARIABLE = "AUTOGRADER_RECORDS_DIR"
+INPUTS_DIR_VARIABLE = "AUTOGRADER_INPUTS_DIR"
 INPUTS_SUBDIR = "inputs"
 INPUTS_COMPLETE = ".complete"
+INPUTS_FAILED = ".failed"
 INPUTS_WAIT_SECONDS = 300
 MAX_WARNINGS = 5
 _NAME = re.compile(r"^[A-Za-z0-9_.-]{1,100}$")
@@ -46,6 +50,17 @@ def records_dir():
     """Returns the folder records go to, or None outside autograding."""
     folder = os.environ.get(RECORDS_DIR_VARIABLE)
     return Path(folder) if folder else None
+
+
+def inputs_dir():
+    """Returns the folder the grader's inputs come from, or None outside
+    autograding: `AUTOGRADER_INPUTS_DIR` (read-only to a sandboxed kernel,
+    written by the judge), else `inputs` in the records folder."""
+    folder = os.environ.get(INPUTS_DIR_VARIABLE)
+    if folder:
+        return Path(folder)
+    records = records_dir()
+    return records / INPUTS_SUBDIR if records is not None else None
 
 
 def model(grade_id, key, the_model):
@@ -67,7 +82,19 @@ def model(grade_id, key, the_model):
         weights = [np.asarray(weight) for weight in the_model.get_weights()]
     except Exception as error:  # The student's model may be broken in any way.
         return _write(grade_id, key, {"kind": "model", "error": f"the model could not be saved: {type(error).__name__}: {error}"})
-    return _write(grade_id, key, {"kind": "model", "config": config, "num_weights": len(weights)}, weights=weights)
+    record = {"kind": "model", "config": config, "num_weights": len(weights)}
+    steps = _training_steps(the_model)
+    if steps is not None:
+        record["training_steps"] = steps
+    return _write(grade_id, key, record, weights=weights)
+
+
+def _training_steps(the_model):
+    """The optimizer's step counter, which `fit()` advances once per batch, or None."""
+    try:
+        return int(the_model.optimizer.iterations.numpy())
+    except Exception:  # No optimizer, or one not built yet.
+        return None
 
 
 def optimizer(grade_id, key, the_optimizer):
@@ -118,16 +145,15 @@ def calls(grade_id, function, key="calls"):
     notebook starts; this waits for them if they are not complete yet.
     Outside autograding there are none, and nothing is called.
     """
-    folder = records_dir()
-    if folder is None:
+    folder = inputs_dir()
+    if records_dir() is None:
         return None
-    inputs_dir = folder / INPUTS_SUBDIR
     deadline = time.monotonic() + INPUTS_WAIT_SECONDS
-    while not (inputs_dir / INPUTS_COMPLETE).exists():
-        if time.monotonic() > deadline:
+    while not (folder / INPUTS_COMPLETE).exists():
+        if time.monotonic() > deadline or (folder / INPUTS_FAILED).exists():
             return _write(grade_id, key, {"kind": "calls", "error": "the grader's inputs never arrived"})
         time.sleep(0.1)
-    inputs_file = inputs_dir / f"{grade_id}.json"
+    inputs_file = folder / f"{grade_id}.json"
     if not inputs_file.is_file():
         return _write(grade_id, key, {"kind": "calls", "error": f"the grader has no inputs for {grade_id!r}"})
     cases = json.loads(inputs_file.read_text())

@@ -52,6 +52,34 @@ EXAMPLES = reference_and_blank(ALL_TESTS) + [
         failing_cells={"callback_settings", "early_stopping_checkpoint", "stop_at_accuracy", "fixed_training"},
     ),
     example(
+        "impostor_callbacks",
+        "an attack: make_callbacks returns callbacks of its own named EarlyStopping and ModelCheckpoint, with "
+        "every setting the exercise asks for, that do nothing",
+        answers={
+            "make_callbacks": '''
+                class ModelCheckpoint(keras.callbacks.Callback):
+                    def __init__(self, filepath, **settings):
+                        super().__init__()
+                        self.filepath = str(filepath)
+                        self.__dict__.update(settings)
+
+
+                class EarlyStopping(keras.callbacks.Callback):
+                    def __init__(self, **settings):
+                        super().__init__()
+                        self.__dict__.update(settings)
+
+
+                def make_callbacks(checkpoint_path):
+                    return [
+                        ModelCheckpoint(checkpoint_path, monitor="val_loss", save_best_only=True),
+                        EarlyStopping(monitor="val_loss", patience=2, restore_best_weights=True),
+                    ]
+            ''',
+        },
+        failing_cells={"callback_settings", "early_stopping_checkpoint"},
+    ),
+    example(
         "written_differently",
         "right, written differently: a tuple of callbacks in the other order with every setting spelled out, "
         "the functional API, a callback that reads logs defensively, and a string path built with os.path",

@@ -62,7 +62,52 @@ EXAMPLES = reference_and_blank(ALL_TESTS) + [
                     return history
             ''',
         },
-        failing_cells={"trained_model_accuracy"},
+        failing_cells={"train_model_history", "trained_model_accuracy"},
+    ),
+    example(
+        "padded_history",
+        "an attack: train_model trains one epoch on 1,000 images, then pads the History to 15 epochs, "
+        "ending in the real last values",
+        answers={
+            "train_model": '''
+                def train_model(model, x_train, y_train, x_val, y_val, num_epochs, callbacks=None):
+                    model.compile(optimizer="adam", loss="sparse_categorical_crossentropy", metrics=["accuracy"])
+                    history = model.fit(x_train[:1000], y_train[:1000], batch_size=32, epochs=1,
+                                        validation_data=(x_val, y_val), verbose=0)
+                    for key, values in history.history.items():
+                        history.history[key] = [values[0] * (1 + 0.05 * (num_epochs - 1 - epoch))
+                                                for epoch in range(num_epochs - 1)] + values
+                    history.epoch = list(range(num_epochs))
+                    history.params["epochs"] = num_epochs
+                    return history
+            ''',
+        },
+        failing_cells={"train_model_history", "trained_model_accuracy"},
+    ),
+    example(
+        "memorized_validation",
+        "an attack: train_model never trains; it swaps in a model whose two Dense layers hold the 12,000 "
+        "validation images and their labels (a nearest-neighbour lookup: 100% on those images, 81.7% on the "
+        "test set) and returns the History of fitting it on ten images at learning rate 0",
+        answers={
+            "train_model": '''
+                def train_model(model, x_train, y_train, x_val, y_val, num_epochs, callbacks=None):
+                    templates = x_val.reshape(len(x_val), -1)
+                    # A softmax over -10 * |x - t|^2 (the |x|^2 term cancels) picks the nearest image.
+                    lookup = keras.Sequential([
+                        keras.Input(shape=(28, 28)), keras.layers.Flatten(),
+                        keras.layers.Dense(len(templates), activation="softmax"),
+                        keras.layers.Dense(10),
+                    ])
+                    lookup.layers[1].set_weights([20.0 * templates.T, -10.0 * (templates ** 2).sum(axis=1)])
+                    lookup.layers[2].set_weights([np.eye(10)[y_val], np.zeros(10)])
+                    lookup.compile(optimizer=keras.optimizers.SGD(learning_rate=0.0), loss="sparse_categorical_crossentropy",
+                                   metrics=["accuracy"])
+                    globals()["model"] = lookup
+                    return lookup.fit(x_val[:10], y_val[:10], epochs=num_epochs, verbose=0)
+            ''',
+        },
+        failing_cells={"train_model_history", "trained_model_accuracy"},
     ),
     example(
         "deleted_test_cell",

@@ -89,4 +89,43 @@ EXAMPLES = reference_and_blank(ALL_TESTS) + [
             ''',
         },
     ),
+    example(
+        "forged_runs",
+        "an attack: the runs train as asked, then each History and the score table are replaced by made-up "
+        "numbers that agree with each other, Adam's the best",
+        answers={
+            "compare_optimizers": '''
+                models = {}
+                runs = {}
+                results = {}
+                for rank, name in enumerate(OPTIMIZER_NAMES):
+                    model, history = train(name)
+                    models[name], runs[name] = model, history
+                    claimed = 0.2 if name == "adam" else 0.3 + 0.05 * rank
+                    history.history["val_loss"] = [claimed + 0.1 * (NUM_EPOCHS - epoch) for epoch in range(NUM_EPOCHS - 1)] + [claimed]
+                    history.history["val_accuracy"] = [0.8] * (NUM_EPOCHS - 1) + [0.95 - claimed / 2]
+                    results[name] = {"val_loss": history.history["val_loss"][-1], "val_accuracy": history.history["val_accuracy"][-1]}
+            ''',
+        },
+        failing_cells={"comparison_results"},
+    ),
+    example(
+        "swapped_optimizer",
+        "an attack: the \"adam\" run trains with SGD, then a new Adam optimizer is put on its model so that it "
+        "reports Adam",
+        answers={
+            "compare_optimizers": '''
+                models = {}
+                runs = {}
+                results = {}
+                for name in OPTIMIZER_NAMES:
+                    model, history = train("sgd" if name == "adam" else name)
+                    if name == "adam":
+                        model.optimizer = make_optimizer("adam")
+                    models[name], runs[name] = model, history
+                    results[name] = {"val_loss": history.history["val_loss"][-1], "val_accuracy": history.history["val_accuracy"][-1]}
+            ''',
+        },
+        failing_cells={"comparison_results", "adam_accuracy"},
+    ),
 ]

@@ -25,7 +25,13 @@ OPTIMIZER_NAMES = ("sgd", "rmsprop", "adam", "nadam", "adagrad")
 SCORES = ("val_loss", "val_accuracy")
 SGD_SETTINGS = {"learning_rate": 0.02, "momentum": 0.9, "nesterov": True}
 LOSS = "sparse_categorical_crossentropy"
-MINIMUM_ACCURACY = 0.85
+# Accuracy is measured on the grader's held-out test images (the official test
+# set, which a graded kernel never holds): the reference reaches 86.0% (87.0% on the validation split); the bar was 85% on validation.
+MINIMUM_ACCURACY = 0.84
+# An accuracy cell measures only models of the exercise's size: build_model()'s Flatten, Dense(100), Dense(10)
+# has 79,510 parameters; three times that leaves room for answers written
+# differently, and no room to store images in the weights instead of learning.
+MAXIMUM_PARAMETERS = 3 * 79_510
 
 grade_cells = GradeCells()
 
@@ -182,7 +188,13 @@ def comparison_results(records):
                                "Set results[name] = {'val_loss': ..., 'val_accuracy': ...} for each name in OPTIMIZER_NAMES.")
     if not table.passed:
         return [table]
-    return [table, _final_epoch_values(results, records.value("runs"))]
+    runs = records.value("runs")
+    results = [table, _final_epoch_values(results, runs)]
+    if not results[-1].passed:
+        return results
+    # The kernel can edit a History; the model each run trained is what the grader measures.
+    return results + [checks.history_matches_model(runs[name], records.model(f"model_{name}"), records.training_steps(f"model_{name}"))
+                      for name in OPTIMIZER_NAMES]
 
 
 @grade_cells.judge("adam_accuracy")
@@ -190,6 +202,8 @@ def adam_accuracy(records):
     model = records.model("model")
     return [
         checks.optimizer_settings(records.value("optimizer"), "Adam"),
+        checks.optimizer_took_steps(records.training_steps("model")),
+        checks.maximum_parameter_count(model, MAXIMUM_PARAMETERS),
         checks.finite_loss(model),
         checks.minimum_accuracy(model, MINIMUM_ACCURACY),
     ]

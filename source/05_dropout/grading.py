@@ -12,7 +12,13 @@ from autograder import checks
 from autograder.checks import Case
 from autograder.judging import GradeCells
 
-MINIMUM_ACCURACY = 0.86
+# Accuracy is measured on the grader's held-out test images (the official test
+# set, which a graded kernel never holds): the reference reaches 87.4% (88.0% on the validation split); the bar was 86% on validation.
+MINIMUM_ACCURACY = 0.85
+# An accuracy cell measures only models of the exercise's size: dropout_model()'s Flatten, Dense(512), Dropout, Dense(10)
+# has 407,050 parameters; three times that leaves room for answers written
+# differently, and no room to store images in the weights instead of learning.
+MAXIMUM_PARAMETERS = 3 * 407_050
 HIDDEN_UNITS = 512
 # A Dropout layer has no weights: the model has exactly the Dense layers' parameters.
 PARAMETER_COUNT = 28 * 28 * HIDDEN_UNITS + HIDDEN_UNITS + HIDDEN_UNITS * 10 + 10
@@ -63,4 +69,5 @@ grade_cells.function_cases("same_outputs_twice_cases", SAME_OUTPUTS_CASES, "same
 @grade_cells.judge("dropout_model_accuracy")
 def dropout_model_accuracy(records):
     model = records.model("model")
-    return [checks.finite_loss(model), checks.minimum_accuracy(model, MINIMUM_ACCURACY)]
+    return [checks.maximum_parameter_count(model, MAXIMUM_PARAMETERS), checks.finite_loss(model),
+            checks.minimum_accuracy(model, MINIMUM_ACCURACY)]

@@ -10,7 +10,13 @@ from autograder import checks
 from autograder.judging import GradeCells
 
 NUM_EPOCHS = 20  # the epoch limit of the notebook's locked training cell
+# Accuracy is measured on the grader's held-out test images (the official test
+# set, which a graded kernel never holds): the reference reaches 88.2% (88.9% on the validation split).
 MINIMUM_ACCURACY = 0.86
+# An accuracy cell measures only models of the exercise's size: build_model()'s Flatten, Dense(300), Dense(100), Dense(10)
+# has 266,610 parameters; three times that leaves room for answers written
+# differently, and no room to store images in the weights instead of learning.
+MAXIMUM_PARAMETERS = 3 * 266_610
 # The checkpoint's loss, computed by the grader as Keras computes val_loss, is
 # within about 1e-7 of the History's minimum (3e-8 in the reference run); the
 # next lowest val_loss of the reference run is 3.6e-4 above it, the last
@@ -53,6 +59,9 @@ def early_stopping_checkpoint(records):
     ))
     if exists is not True:
         return results
+    # The kernel can edit a History; the model it trained is what the grader measures.
+    results.append(checks.history_matches_model(history, records.model("model"), records.training_steps("model"),
+                                                epoch="last or best"))
     val_loss = history.history["val_loss"]
     best_epoch = min(range(len(val_loss)), key=val_loss.__getitem__) + 1
     results.append(checks.loss_close_to(
@@ -67,7 +76,8 @@ def early_stopping_checkpoint(records):
 @grade_cells.judge("restored_model_accuracy")
 def restored_model_accuracy(records):
     model = records.model("model")
-    return [checks.finite_loss(model), checks.minimum_accuracy(model, MINIMUM_ACCURACY)]
+    return [checks.maximum_parameter_count(model, MAXIMUM_PARAMETERS), checks.finite_loss(model),
+            checks.minimum_accuracy(model, MINIMUM_ACCURACY)]
 
 
 # The tiny problem's val_accuracy is a multiple of 1/64, and 0.75 is one

@@ -10,6 +10,7 @@ from autograder import CheckFailed, CheckResult, checks, require
 from autograder.checks import Case
 from autograder.results import Outcome
 from autograder.synthetic import make_history
+from course import data
 
 matplotlib.use("Agg")
 
@@ -128,14 +129,49 @@ def briefly_trained_model():
 
 def test_minimum_accuracy_is_measured_by_the_grader(briefly_trained_model):
     assert checks.minimum_accuracy(briefly_trained_model, 0.7).passed
-    assert_fails(checks.minimum_accuracy(briefly_trained_model, 0.99), "99.0%", "12,000 validation images")
+    assert_fails(checks.minimum_accuracy(briefly_trained_model, 0.99), "99.0%", "10,000 held-out test images")
     keras.utils.set_random_seed(0)
     assert_fails(checks.minimum_accuracy(chapter_model(), 0.7), "chance level")
 
 
-def test_minimum_accuracy_on_the_held_out_split(briefly_trained_model):
-    result = checks.minimum_accuracy(briefly_trained_model, 0.7, split="held_out")
-    assert result.passed and "10,000 held_out images" in result.message
+def test_minimum_accuracy_on_the_validation_split(briefly_trained_model):
+    result = checks.minimum_accuracy(briefly_trained_model, 0.7, split="validation")
+    assert result.passed and "12,000 validation images" in result.message
+
+
+def test_maximum_parameter_count_rejects_a_model_too_big_for_the_exercise():
+    assert checks.maximum_parameter_count(chapter_model(), 79_510).passed
+    assert_fails(checks.maximum_parameter_count(chapter_model(), 79_509), "at most 79,509 parameters", "found 79,510")
+
+
+def _trained_with_history(num_epochs=2):
+    keras.utils.set_random_seed(0)
+    model = chapter_model()
+    model.compile(optimizer="adam", loss="sparse_categorical_crossentropy", metrics=["accuracy"])
+    splits = data.load_splits()
+    history = model.fit(splits.x_train[:2000], splits.y_train[:2000], batch_size=100, epochs=num_epochs,
+                        validation_data=(splits.x_val, splits.y_val), verbose=0)
+    return model, history, int(model.optimizer.iterations.numpy())
+
+
+def test_history_matches_model_accepts_the_history_fit_returned():
+    model, history, steps = _trained_with_history()
+    result = checks.history_matches_model(history, model, steps)
+    assert result.passed, result.message
+
+
+def test_history_matches_model_rejects_edited_and_padded_histories():
+    model, history, steps = _trained_with_history()
+    made_up = make_history(**{key: [0.9 - 0.05 * epoch for epoch in range(5)] for key in ("loss", "val_loss")},
+                           accuracy=[0.6] * 5, val_accuracy=[0.6] * 5)
+    assert_fails(checks.history_matches_model(made_up, model, steps), "the History says val_loss 0.7000", "unedited")
+    # Padded with more epochs whose last values are the real last ones: the optimizer's steps give it away.
+    padded = make_history(**{key: values[:1] * 3 + values for key, values in history.history.items()})
+    padded.params = dict(history.params)
+    assert_fails(checks.history_matches_model(padded, model, steps), f"taken {5 * 20:,} steps", f"it took {steps:,}")
+    # A model other than the one the History trained.
+    other, _, other_steps = _trained_with_history(num_epochs=1)
+    assert_fails(checks.history_matches_model(history, other, other_steps), "unedited")
 
 
 def test_finite_loss_rejects_a_model_whose_weights_blew_up(briefly_trained_model):
@@ -146,7 +182,7 @@ def test_finite_loss_rejects_a_model_whose_weights_blew_up(briefly_trained_model
 
 
 def test_performance_checks_reject_a_model_with_the_wrong_output():
-    assert_fails(checks.minimum_accuracy(chapter_model(output_units=1), 0.5), "(12000, 10)", "(12000, 1)", "Dense(10")
+    assert_fails(checks.minimum_accuracy(chapter_model(output_units=1), 0.5), "(None, 10)", "(None, 1)", "Dense(10")
 
 
 def best_epoch(history):
@@ -331,3 +367,14 @@ def test_recorded_cases_judge_recorded_warnings():
     assert checks.recorded_cases([warned], SIGMOID_CASES, "sigmoid").passed
     assert checks.recorded_cases([right], SIGMOID_CASES, "sigmoid", allow_warnings=False).passed
     assert_fails(checks.recorded_cases([warned], SIGMOID_CASES, "sigmoid", allow_warnings=False), "overflow encountered in exp")
+
+
+def test_optimizer_took_steps_rejects_an_optimizer_put_on_after_training():
+    model, _, steps = _trained_with_history(num_epochs=1)
+    assert checks.optimizer_took_steps(steps, 20).passed
+    model.compile(optimizer="rmsprop", loss="sparse_categorical_crossentropy")  # a new optimizer, no step taken
+    from autograder import records as kernel_records
+
+    assert_fails(checks.optimizer_took_steps(kernel_records._training_steps(model)), "at least 1 training steps", "in `compile()`")
+    assert_fails(checks.optimizer_took_steps(steps, 21), "at least 21 training steps", "it took 20")
+    assert_fails(checks.optimizer_took_steps(None), "no optimizer")

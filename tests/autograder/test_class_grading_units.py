@@ -42,13 +42,13 @@ def test_the_thread_settings_reach_tensorflow_and_blas():
 def test_the_sandboxed_kernel_gets_the_thread_settings(tmp_path, monkeypatch):
     for name, value in cpu_share.thread_environment(1).items():
         monkeypatch.setenv(name, value)
-    layout = sandbox.prepare_layout(tmp_path / "scratch", submission_dir=None, read_only=(), keras_datasets=None)
+    layout = sandbox.prepare_layout(tmp_path / "scratch", submission_dir=None, read_only=())
     command = sandbox.wrap(["python"], layout, sandbox.Limits(), cgroup_procs=())
     settings = {command[index + 1]: command[index + 2] for index, word in enumerate(command) if word == "--setenv"}
     assert settings["TF_NUM_INTRAOP_THREADS"] == "1" and settings["OMP_NUM_THREADS"] == "1"
 
 
-@pytest.mark.parametrize("cores, memory, workers", [(2, 24 * GIB, 2), (16, 24 * GIB, 4), (1, 1 * GIB, 1)])
+@pytest.mark.parametrize("cores, memory, workers", [(2, 24 * GIB, 2), (16, 24 * GIB, 2), (16, 64 * GIB, 6), (1, 1 * GIB, 1)])
 def test_the_local_pool_fits_the_cores_and_the_memory(cores, memory, workers):
     assert class_grading.default_workers(cores=cores, memory_bytes=memory) == workers
 

@@ -63,3 +63,48 @@ def test_a_malformed_record_is_refused():
         codec.decode({"type": "int", "value": "3"})
     with pytest.raises(ValueError):
         codec.decode({"type": "ndarray", "dtype": "object", "shape": [1], "value": [1]})
+
+
+def test_an_ndarray_claiming_a_huge_shape_is_refused_before_it_is_built(monkeypatch):
+    record = {"type": "ndarray", "dtype": "float64", "shape": [100_000, 100_000], "value": [1.0, 2.0, 3.0, 4.0]}
+
+    def refuse(*args, **kwargs):
+        raise AssertionError("np.asarray was called before the shape was checked")
+
+    monkeypatch.setattr(np, "asarray", refuse)
+    with pytest.raises(ValueError, match=r"shape \(100000, 100000\) must hold 10000000000 items, at most 1000000; the record holds 4"):
+        codec.decode(record)
+
+
+@pytest.mark.parametrize("shape", [[-1, -4], [2.0, 2], [True, 4], "4", [1] * 33])
+def test_an_ndarray_shape_that_is_not_a_list_of_sizes_is_refused(shape):
+    with pytest.raises(ValueError, match="shape must be a list"):
+        codec.decode({"type": "ndarray", "dtype": "float64", "shape": shape, "value": [1.0, 2.0, 3.0, 4.0]})
+
+
+def test_decode_keeps_the_bounds_encode_keeps(monkeypatch):
+    monkeypatch.setattr(codec, "MAX_ITEMS", 3)
+    with pytest.raises(ValueError, match="at most 3 items"):
+        codec.decode({"type": "list", "value": [{"type": "none"}] * 4})
+    with pytest.raises(ValueError, match="at most 3 items"):
+        codec.decode({"type": "dict", "value": {str(index): {"type": "none"} for index in range(4)}})
+    nested = {"type": "none"}
+    for _ in range(codec.MAX_DEPTH + 2):
+        nested = {"type": "list", "value": [nested]}
+    with pytest.raises(ValueError, match="nested more than 20 levels"):
+        codec.decode(nested)
+
+
+def test_an_axes_summary_with_too_many_lines_or_points_is_refused():
+    line = {"label": "loss", "x": codec.encode(np.arange(3.0)), "y": codec.encode(np.arange(3.0))}
+    axes = {"type": "axes", "xlabel": "epoch", "ylabel": "loss", "title": "", "legend": None}
+    with pytest.raises(ValueError, match="at most 50 lines"):
+        codec.decode({**axes, "lines": [line] * 51})
+    long_line = {**line, "x": codec.encode(np.arange(100_001.0)), "y": codec.encode(np.arange(100_001.0))}
+    with pytest.raises(ValueError, match="at most 100000 points"):
+        codec.decode({**axes, "lines": [long_line]})
+
+
+def test_a_history_summary_of_the_wrong_shape_is_refused():
+    with pytest.raises(ValueError, match="dict of lists"):
+        codec.decode({"type": "history", "history": codec.encode({"loss": 3}), "epoch": codec.encode([]), "params": codec.encode({})})

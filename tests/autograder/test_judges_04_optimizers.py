@@ -6,7 +6,7 @@ import keras
 import numpy as np
 import pytest
 
-from autograder import judging, records
+from autograder import judging, performance, records
 from autograder.synthetic import make_history
 
 ASSIGNMENT = "04_optimizers"
@@ -100,23 +100,49 @@ def test_sgd_compile_rejects_a_model_left_uncompiled(course_root, records_folder
     assert not verdict.passed and "it is not compiled" in verdict.message, verdict.message
 
 
-def comparison(grading):
-    runs = {
-        name: make_history(val_loss=[0.6, 0.4 + index / 100], val_accuracy=[0.8, 0.85 + index / 100])
-        for index, name in enumerate(grading.OPTIMIZER_NAMES)
-    }
+@pytest.fixture(scope="module")
+def untrained_models(grading):
+    """A model per optimizer name, each with its own random weights."""
+    models = {}
+    for index, name in enumerate(grading.OPTIMIZER_NAMES):
+        keras.utils.set_random_seed(index)
+        models[name] = dense_model()
+    return models
+
+
+def comparison(grading, models):
+    """`results` and `runs` as the exercise fills them, each History ending
+    in what the grader measures on its run's model."""
+    runs = {}
+    for name, model in models.items():
+        val_loss, val_accuracy = performance.keras_loss(model), performance.measure(model, "validation").accuracy
+        runs[name] = make_history(val_loss=[val_loss + 0.3, val_loss], val_accuracy=[val_accuracy / 2, val_accuracy])
     results = {name: {"val_loss": run.history["val_loss"][-1], "val_accuracy": run.history["val_accuracy"][-1]}
                for name, run in runs.items()}
     return results, runs
 
 
-def test_comparison_results_accepts_final_epoch_values(course_root, records_folder, grading):
-    results, runs = comparison(grading)
-    results["adam"]["val_loss"] = np.float32(results["adam"]["val_loss"])  # Any kind of number will do.
+def record_comparison(results, runs, models):
     records.value("comparison_results", "results", results)
     records.value("comparison_results", "runs", runs)
+    for name, model in models.items():
+        records.model("comparison_results", f"model_{name}", model)
+
+
+def test_comparison_results_accepts_final_epoch_values(course_root, records_folder, grading, untrained_models):
+    results, runs = comparison(grading, untrained_models)
+    results["adam"]["val_loss"] = np.float32(results["adam"]["val_loss"])  # Any kind of number will do.
+    record_comparison(results, runs, untrained_models)
     verdict = judge(course_root, records_folder, "comparison_results")
     assert verdict.passed, verdict.message
+
+
+def test_comparison_results_rejects_runs_that_are_not_their_models_histories(course_root, records_folder, grading, untrained_models):
+    results, runs = comparison(grading, untrained_models)
+    swapped = dict(untrained_models, adam=untrained_models["sgd"])
+    record_comparison(results, runs, swapped)
+    verdict = judge(course_root, records_folder, "comparison_results")
+    assert not verdict.passed and "unedited" in verdict.message, verdict.message
 
 
 @pytest.mark.parametrize("change, message", [
@@ -125,11 +151,10 @@ def test_comparison_results_accepts_final_epoch_values(course_root, records_fold
     (lambda results: results["sgd"].update(val_loss=float("nan")), "['sgd']['val_loss'] to be a finite number"),
     (lambda results: results["rmsprop"].update(val_accuracy=0.8), "not the best or the first"),
 ], ids=["missing optimizer", "training metrics", "nan", "not the final epoch"])
-def test_comparison_results_rejects_a_wrong_table(course_root, records_folder, grading, change, message):
-    results, runs = comparison(grading)
+def test_comparison_results_rejects_a_wrong_table(course_root, records_folder, grading, untrained_models, change, message):
+    results, runs = comparison(grading, untrained_models)
     change(results)
-    records.value("comparison_results", "results", results)
-    records.value("comparison_results", "runs", runs)
+    record_comparison(results, runs, untrained_models)
     verdict = judge(course_root, records_folder, "comparison_results")
     assert not verdict.passed and message in verdict.message, verdict.message
 

@@ -77,7 +77,7 @@ def _asked_about_a_small_model(answer):
 
 
 def _record_calls(course_root, folder, answer):
-    judging.load_grading(course_root / "source" / ASSIGNMENT).write_inputs(folder)
+    judging.load_grading(course_root / "source" / ASSIGNMENT).write_inputs(folder / records.INPUTS_SUBDIR)
     records.calls("same_outputs_twice_cases", _asked_about_a_small_model(answer))
 
 

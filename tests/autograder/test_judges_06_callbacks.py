@@ -44,6 +44,7 @@ def test_early_stopping_checkpoint_wants_an_early_stop_and_the_best_epoch(course
     model = untrained_model()
     loss = performance.keras_loss(model)
     records.model("early_stopping_checkpoint", "checkpoint", model)
+    records.model("early_stopping_checkpoint", "model", model)
     records.value("early_stopping_checkpoint", "checkpoint_exists", True)
 
     records.value("early_stopping_checkpoint", "history", make_history(val_loss=[loss + 0.2, loss, loss + 0.01, loss + 0.02]))
@@ -84,7 +85,7 @@ def fake_run(stop_after_first_reaching, late_by=0):
 @pytest.mark.parametrize("run, passes", [(fake_run(True), True), (fake_run(True, late_by=1), False), (fake_run(False), False)],
                          ids=["right", "one epoch late", "never stops"])
 def test_stop_at_accuracy_judges_each_target(course_root, records_folder, run, passes):
-    judging.load_grading(course_root / "source" / ASSIGNMENT).write_inputs(records_folder)
+    judging.load_grading(course_root / "source" / ASSIGNMENT).write_inputs(records_folder / records.INPUTS_SUBDIR)
     records.calls("stop_at_accuracy", run)
     verdict = judge(course_root, records_folder, "stop_at_accuracy")
     assert verdict.passed is passes, verdict.message

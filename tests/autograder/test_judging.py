@@ -1,13 +1,15 @@
 """Judging grade cells from records: every problem fails closed."""
 
 import json
+import os
 import textwrap
 import warnings
 
 import numpy as np
 import pytest
 
-from autograder import judging, records, synthetic
+import needs
+from autograder import judging, records, sandbox, synthetic
 from autograder.checks import Case
 
 
@@ -33,7 +35,7 @@ def assignment(tmp_path):
             raise RuntimeError("bug in the judge")
     '''))
     folder = tmp_path / "records"
-    judging.load_grading(source).write_inputs(folder)
+    judging.load_grading(source).write_inputs(folder / records.INPUTS_SUBDIR)
     return source, folder
 
 
@@ -83,25 +85,43 @@ def test_a_recorded_history_is_judged_as_a_history(tmp_path, monkeypatch):
     assert judging.CellRecords(tmp_path, "cell").value("history").history == {"loss": [1.0], "val_loss": [0.9]}
 
 
-def test_the_judge_process_writes_inputs_then_judges(assignment, monkeypatch, tmp_path):
-    source, folder = assignment
-    judge = judging.JudgeProcess(source, folder, tmp_path / "verdicts.json")
+@pytest.mark.parametrize("sandboxed", [True, False], ids=["sandboxed", "unsandboxed"])
+def test_the_judge_process_writes_inputs_then_judges(assignment, monkeypatch, tmp_path, sandboxed):
+    if sandboxed:
+        needs.sandbox()
+    source, _ = assignment
+    layout = sandbox.prepare_layout(tmp_path / "scratch", None, ())
+    judge = judging.JudgeProcess(source, tmp_path / "scratch", sandboxed)
     try:
-        _record_calls(folder, monkeypatch, lambda x: x * x)  # waits for the process's inputs
+        monkeypatch.setenv(records.INPUTS_DIR_VARIABLE, str(layout.inputs_dir))
+        _record_calls(layout.records_dir, monkeypatch, lambda x: x * x)  # waits for the process's inputs
         (verdict,) = judge.verdicts(["square_cases"], timeout=120)
     finally:
         judge.stop()
     assert verdict.passed, verdict.message
 
 
-def test_a_judge_process_that_fails_fails_every_cell(tmp_path):
+def test_a_judge_that_cannot_start_is_a_grader_error_and_the_kernel_stops_waiting(tmp_path, monkeypatch):
     source = tmp_path / "source"
     source.mkdir()
     (source / "grading.py").write_text("raise RuntimeError('broken grading file')\n")
-    judge = judging.JudgeProcess(source, tmp_path / "records", tmp_path / "verdicts.json")
-    verdicts = judge.verdicts(["first", "second"], timeout=120)
+    layout = sandbox.prepare_layout(tmp_path / "scratch", None, ())
+    judge = judging.JudgeProcess(source, tmp_path / "scratch", sandboxed=False)
+    with pytest.raises(judging.GraderError, match="broken grading file"):
+        judge.verdicts(["first", "second"], timeout=120)
+    monkeypatch.setenv(records.INPUTS_DIR_VARIABLE, str(layout.inputs_dir))
+    _record_calls(layout.records_dir, monkeypatch, lambda x: x)  # returns at once: the inputs are marked failed
+    assert "never arrived" in (layout.records_dir / "square_cases" / "calls.json").read_text()
+
+
+def test_a_judge_process_that_dies_while_judging_fails_every_cell(assignment, tmp_path):
+    source, _ = assignment
+    sandbox.prepare_layout(tmp_path / "scratch", None, ())
+    judge = judging.JudgeProcess(source, tmp_path / "scratch", sandboxed=False)
+    judge.process.stdin.write("not json")
+    verdicts = judge.verdicts(["square_cases", "crashes"], timeout=120)
     assert [verdict.passed for verdict in verdicts] == [False, False]
-    assert "broken grading file" in verdicts[0].message
+    assert all("judging process failed" in verdict.message and not verdict.grader_failed for verdict in verdicts)
 
 
 def _square_with_warnings(x):
@@ -153,7 +173,7 @@ def test_records_from_before_warnings_were_recorded_still_load(tmp_path):
 def test_function_cases_registers_the_inputs_and_the_judge(tmp_path, monkeypatch):
     grade_cells = judging.GradeCells()
     grade_cells.function_cases("halve_cases", [Case((4,), 2, "4"), Case((9,), 4, "9", "Round down.")], "halve")
-    grade_cells.write_inputs(tmp_path)
+    grade_cells.write_inputs(tmp_path / records.INPUTS_SUBDIR)
     monkeypatch.setenv(records.RECORDS_DIR_VARIABLE, str(tmp_path))
     records.calls("halve_cases", lambda x: x // 2)
     (verdict,) = judging.judge_cells(None, tmp_path, ["halve_cases"], grade_cells)
@@ -161,3 +181,66 @@ def test_function_cases_registers_the_inputs_and_the_judge(tmp_path, monkeypatch
     records.calls("halve_cases", lambda x: (x + 1) // 2)
     (verdict,) = judging.judge_cells(None, tmp_path, ["halve_cases"], grade_cells)
     assert not verdict.passed and "halve(9) returned 5; expected 4. Round down." in verdict.message
+
+
+def _value_record(folder, grade_id="cell", key="answer", value=4):
+    (folder / grade_id).mkdir(parents=True, exist_ok=True)
+    path = folder / grade_id / f"{key}.json"
+    path.write_text(json.dumps({"kind": "value", "value": {"type": "int", "value": value}}))
+    return path
+
+
+def test_a_symlinked_record_file_is_refused(tmp_path):
+    grader_file = _value_record(tmp_path / "grader_only", key="secret", value=42)
+    (tmp_path / "records" / "cell").mkdir(parents=True)
+    (tmp_path / "records" / "cell" / "answer.json").symlink_to(grader_file)
+    with pytest.raises(judging.RecordProblem, match="never a symbolic link"):
+        judging.CellRecords(tmp_path / "records", "cell").value("answer")
+
+
+def test_a_symlinked_grade_folder_is_refused(tmp_path):
+    _value_record(tmp_path / "grader_only", grade_id="other_cell")
+    (tmp_path / "records").mkdir()
+    (tmp_path / "records" / "cell").symlink_to(tmp_path / "grader_only" / "other_cell")
+    with pytest.raises(judging.RecordProblem, match="which is a symbolic link"):
+        judging.CellRecords(tmp_path / "records", "cell").value("answer")
+
+
+def test_a_fifo_instead_of_a_record_is_refused_without_blocking(tmp_path):
+    (tmp_path / "cell").mkdir()
+    os.mkfifo(tmp_path / "cell" / "answer.json")
+    with pytest.raises(judging.RecordProblem, match="regular file. Received: 'answer.json', which is a FIFO"):
+        judging.CellRecords(tmp_path, "cell").value("answer")
+
+
+def test_an_oversized_record_is_refused_before_it_is_read(tmp_path, monkeypatch):
+    path = _value_record(tmp_path)
+    with open(path, "r+b") as stream:  # valid JSON followed by megabytes of spaces
+        stream.seek(5_000_000)
+        stream.write(b" ")
+
+    def refuse(*args, **kwargs):
+        raise AssertionError("the oversized record was parsed")
+
+    monkeypatch.setattr(json, "loads", refuse)
+    with pytest.raises(judging.RecordProblem, match="at most 5,000,000 bytes. Received: 'answer.json' of 5,000,001 bytes"):
+        judging.CellRecords(tmp_path, "cell").value("answer")
+
+
+def test_a_record_with_another_hard_link_is_refused(tmp_path):
+    grader_file = _value_record(tmp_path / "grader_only", key="secret")
+    (tmp_path / "records" / "cell").mkdir(parents=True)
+    os.link(grader_file, tmp_path / "records" / "cell" / "answer.json")
+    with pytest.raises(judging.RecordProblem, match="no other hard links"):
+        judging.CellRecords(tmp_path / "records", "cell").value("answer")
+
+
+def test_a_recorded_model_is_read_once_from_the_opened_files(tmp_path, monkeypatch):
+    import keras
+
+    monkeypatch.setenv(records.RECORDS_DIR_VARIABLE, str(tmp_path))
+    records.model("cell", "model", keras.Sequential([keras.Input((4,)), keras.layers.Dense(2)]))
+    assert judging.CellRecords(tmp_path, "cell").model().output_shape == (None, 2)
+    (tmp_path / "cell" / "model.weights.npz").unlink()
+    with pytest.raises(judging.RecordProblem, match="has no weights"):
+        judging.CellRecords(tmp_path, "cell").model()

@@ -45,3 +45,31 @@ def test_an_unknown_split_names_the_choices():
 def test_a_wrong_output_shape_is_explained():
     with pytest.raises(ValueError, match="End the model with `Dense\\(10"):
         performance.measure(constant_model([1.0, 0.0]))
+
+
+def _wide_model(monkeypatch):
+    """A built-in Sequential whose prediction would be 12,000 rows of
+    12,544 floats; predicting with it fails the test."""
+    model = keras.Sequential([keras.Input((28, 28)), keras.layers.Flatten(), keras.layers.Dense(12_544)])
+
+    def refuse(*args, **kwargs):
+        raise AssertionError("the grader predicted with a model whose output is not 10 wide")
+
+    for name in ("predict", "evaluate", "__call__"):
+        monkeypatch.setattr(model, name, refuse)
+    monkeypatch.setattr(keras.Model, "evaluate", refuse)
+    return model
+
+
+def test_a_model_with_a_wrong_output_shape_is_refused_before_it_predicts(monkeypatch):
+    model = _wide_model(monkeypatch)
+    with pytest.raises(ValueError, match=r"Received: output_shape=\(None, 12544\). End the model with `Dense\(10"):
+        performance.measure(model)
+    with pytest.raises(ValueError, match=r"Received: output_shape=\(None, 12544\)"):
+        performance.keras_loss(model)
+
+
+def test_a_model_that_does_not_take_the_graders_images_is_refused():
+    model = keras.Sequential([keras.Input((784,)), keras.layers.Dense(10)])
+    with pytest.raises(ValueError, match=r"Received: input_shape=\(None, 784\). Start the model with `keras.Input\(shape=\(28, 28\)\)`"):
+        performance.measure(model)

@@ -5,11 +5,19 @@ import sys
 import textwrap
 import time
 
+import hashlib
+from pathlib import Path
+
 import pytest
 
-from autograder import cgroups, sandbox
+import needs
+from autograder import cgroups, decoy_data, sandbox
+from course import data
 
-pytestmark = pytest.mark.skipif(sandbox.problem() is not None, reason=f"no sandbox here: {sandbox.problem()}")
+
+@pytest.fixture(autouse=True, scope="module")
+def sandbox_works():
+    needs.sandbox()
 
 
 def _run_inside(tmp_path, course_root, code, limits=sandbox.Limits()):
@@ -74,9 +82,9 @@ def test_a_file_larger_than_the_cap_cannot_be_written(tmp_path, course_root):
 def test_a_cgroup_caps_memory_where_the_machine_allows_it(tmp_path):
     group = cgroups.KernelCgroup.create(f"test-{tmp_path.name}", 200 * 1024**2, 64)
     if group is None:
-        pytest.skip("this machine does not let root make cgroups")
+        needs.missing("a cgroup", "this machine does not let root make cgroups")
     try:
-        layout = sandbox.prepare_layout(tmp_path / "scratch", None, sandbox.default_read_only(), None)
+        layout = sandbox.prepare_layout(tmp_path / "scratch", None, sandbox.default_read_only())
         code = "blocks = []\nwhile True:\n    blocks.append(bytearray(50 * 1024**2))"
         command = sandbox.wrap([sys.executable, "-c", code], layout, sandbox.Limits(), group.procs_files)
         finished = subprocess.run(command, capture_output=True, text=True, timeout=60)
@@ -112,11 +120,11 @@ def test_a_thread_bomb_cannot_starve_a_kernel_graded_beside_it_nor_the_sandbox_c
     caps = {"bomb": 128, "neighbour": 64}
     groups = {name: cgroups.KernelCgroup.create(f"test-{name}-{tmp_path.name}", 1024**3, cap) for name, cap in caps.items()}
     if None in groups.values():
-        pytest.skip("this machine does not let root make cgroups")
+        needs.missing("a cgroup", "this machine does not let root make cgroups")
     processes = []
     try:
         for name, code in (("bomb", THREAD_BOMB), ("neighbour", NEIGHBOUR)):
-            layout = sandbox.prepare_layout(tmp_path / name, None, sandbox.default_read_only(), None)
+            layout = sandbox.prepare_layout(tmp_path / name, None, sandbox.default_read_only())
             limits = sandbox.Limits(max_processes=caps[name])
             command = sandbox.wrap([sys.executable, "-c", code], layout, limits, groups[name].procs_files)
             processes.append(subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True))
@@ -133,3 +141,106 @@ def test_a_thread_bomb_cannot_starve_a_kernel_graded_beside_it_nor_the_sandbox_c
         for name, group in groups.items():
             group.remove()
             sandbox.cleanup(tmp_path / name)
+
+
+def _digest(path):
+    return hashlib.sha256(Path(path).read_bytes()).hexdigest()
+
+
+def test_the_kernel_gets_the_training_files_and_a_decoy_for_the_test_set(tmp_path, course_root):
+    finished, _ = _run_inside(tmp_path, course_root, """
+        import hashlib, os
+        folder = os.path.join(os.environ["KERAS_HOME"], "datasets", "fashion-mnist")
+        for name in sorted(os.listdir(folder)):
+            print(name, hashlib.sha256(open(os.path.join(folder, name), "rb").read()).hexdigest())
+        from course import data
+        data.load_splits()
+        print("loaded")
+    """)
+    seen = dict(line.split() for line in finished.stdout.splitlines() if line.endswith(tuple("0123456789abcdef")) and " " in line)
+    real = data.keras_cache_dir()
+    assert "loaded" in finished.stdout, finished.stderr
+    for name in decoy_data.TRAIN_FILES:
+        assert seen[name] == _digest(real / name)
+    for name in decoy_data.TEST_FILES:
+        assert seen[name] != _digest(real / name), f"the kernel holds the real {name}"
+        assert seen[name] == _digest(decoy_data.decoy_dir() / name)
+    decoy_labels = decoy_data.read_idx(decoy_data.decoy_dir() / decoy_data.TEST_FILES[0])
+    assert decoy_labels.shape == (data.NUM_TEST_IMAGES,) and set(decoy_labels) == set(range(10))
+
+
+def test_the_kernel_reads_the_inputs_but_cannot_write_or_replace_them(tmp_path, course_root):
+    finished, layout = _run_inside(tmp_path, course_root, """
+        import os, shutil
+        folder = os.environ["AUTOGRADER_INPUTS_DIR"]
+        print("listed", os.listdir(folder))
+        for attempt in (lambda: open(os.path.join(folder, "forged.json"), "w"),
+                        lambda: os.symlink("/tmp", os.path.join(folder, "link")),
+                        lambda: shutil.rmtree(folder)):
+            try:
+                attempt()
+                print("WROTE")
+            except OSError as error:
+                print("refused", type(error).__name__)
+    """)
+    assert "listed []" in finished.stdout, finished.stderr
+    assert "WROTE" not in finished.stdout and finished.stdout.count("refused") == 3
+
+
+def test_the_judge_runs_as_its_own_user_reading_records_read_only(tmp_path, course_root):
+    scratch = tmp_path / "scratch"
+    layout = sandbox.prepare_layout(scratch, None, sandbox.default_read_only())
+    (layout.records_dir / "cell").mkdir()
+    (layout.records_dir / "cell" / "model.json").write_text("{}")
+    source = course_root / "source" / "01_loss_curves"
+    code = textwrap.dedent(f"""
+        import os
+        print("uid", os.getuid())
+        print("reads", open({str(layout.records_dir / "cell" / "model.json")!r}).read())
+        print("grading", os.path.exists({str(source / "grading.py")!r}))
+        print("gradebook", os.path.exists({str(course_root / "nbgrader_config.py")!r}))
+        for folder in ({str(layout.records_dir)!r}, {str(layout.inputs_dir)!r}, {str(sandbox.judge_dir(scratch))!r}):
+            try:
+                open(os.path.join(folder, "written"), "w").close()
+                print("wrote", os.path.basename(folder))
+            except OSError as error:
+                print("refused", os.path.basename(folder))
+    """)
+    command = sandbox.wrap_judge([sys.executable, "-c", code], scratch, source, sandbox.JUDGE_LIMITS, cgroup_procs=())
+    try:
+        finished = subprocess.run(command, capture_output=True, text=True, timeout=60)
+    finally:
+        sandbox.cleanup(scratch)
+    lines = finished.stdout.splitlines()
+    assert f"uid {sandbox.JUDGE_UID}" in lines, finished.stderr
+    assert "reads {}" in lines and "grading True" in lines and "gradebook False" in lines
+    assert "refused records" in lines and "wrote inputs" in lines and "wrote judge" in lines
+
+
+def test_a_kernel_that_cannot_import_the_course_is_the_graders_problem(tmp_path):
+    layout = sandbox.prepare_layout(tmp_path / "scratch", None, read_only=(sys.prefix, sys.base_prefix))
+    try:
+        problem = sandbox.kernel_import_problem(layout, sandboxed=True)
+    finally:
+        sandbox.cleanup(tmp_path / "scratch")
+    assert problem is not None and "cannot import the course's packages" in problem and "pip install -e ." in problem
+    layout = sandbox.prepare_layout(tmp_path / "scratch", None, sandbox.default_read_only(), python_path=sandbox.package_parents())
+    try:
+        assert sandbox.kernel_import_problem(layout, sandboxed=True) is None
+    finally:
+        sandbox.cleanup(tmp_path / "scratch")
+
+
+def test_scratch_of_a_grader_that_died_is_swept_and_a_live_one_is_kept(tmp_path):
+    live = sandbox.Scratch()
+    dead = sandbox.Scratch()
+    (dead.path / "big").write_bytes(b"x" * 1000)
+    os_close = __import__("os").close
+    os_close(dead._lock)  # the grader died: its lock is gone with it
+    dead._lock = None
+    try:
+        assert sandbox.sweep_stale_scratch() >= 1
+        assert not dead.path.exists() and live.path.exists()
+    finally:
+        live.remove()
+    assert not live.path.exists()

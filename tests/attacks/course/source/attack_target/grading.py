@@ -9,6 +9,10 @@ from autograder.checks import Case
 from autograder.judging import GradeCells
 
 MINIMUM_ACCURACY = 0.70
+# An accuracy cell measures only models of the exercise's size: build_model()'s Flatten, Dense(10)
+# has 7,850 parameters; three times that leaves room for answers written
+# differently, and no room to store images in the weights instead of learning.
+MAXIMUM_PARAMETERS = 3 * 7_850
 SCALE_CASES = [
     Case(([1, 2], 3), [3, 6], "[1, 2], 3"),
     Case(([], 5), [], "[], 5", "An empty list scales to an empty list."),
@@ -29,4 +33,5 @@ def model_shapes(records):
 @grade_cells.judge("trained_accuracy")
 def trained_accuracy(records):
     model = records.model("model")
-    return [checks.finite_loss(model), checks.minimum_accuracy(model, MINIMUM_ACCURACY)]
+    return [checks.maximum_parameter_count(model, MAXIMUM_PARAMETERS), checks.finite_loss(model),
+            checks.minimum_accuracy(model, MINIMUM_ACCURACY)]
