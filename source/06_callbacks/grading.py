@@ -102,8 +102,9 @@ def stop_at_accuracy(records):
 @grade_cells.judge("fixed_training")
 def fixed_training(records):
     path = records.value("checkpoint_path")
-    return [
-        checks.history_keys(records.value("history"), ["accuracy", "val_accuracy"]),
+    history = records.value("history")
+    results = [
+        checks.history_keys(history, ["accuracy", "val_accuracy"]),
         checks.recorded_fact(
             isinstance(path, str) and path.endswith(".keras"), f"the checkpoint is a .keras file: {path}",
             f"expected the checkpoint's name to end in .keras, the format Keras 3 saves whole models in; "
@@ -120,3 +121,8 @@ def fixed_training(records):
             "to fit() in `callbacks=[...]`.",
         ),
     ]
+    if not results[0].passed:
+        return results
+    # The kernel can edit a History; the model it trained is what the grader measures.
+    return results + [checks.history_matches_model(history, records.model("model"), records.training_steps("model"),
+                                                   epoch="last or best")]

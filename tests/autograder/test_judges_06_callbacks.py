@@ -93,7 +93,29 @@ def test_stop_at_accuracy_judges_each_target(course_root, records_folder, run, p
         assert "expected training to stop at the end of epoch 4" in verdict.message
 
 
+def test_fixed_training_accepts_a_real_run_and_rejects_a_made_up_history(course_root, records_folder):
+    from course import data
+
+    model = untrained_model()
+    model.compile(optimizer="adam", loss="sparse_categorical_crossentropy", metrics=["accuracy"])
+    splits = data.load_splits()
+    history = model.fit(splits.x_train[:2000], splits.y_train[:2000], batch_size=128, epochs=1,
+                        validation_data=(splits.x_val, splits.y_val), verbose=0)
+    records.value("fixed_training", "checkpoint_path", str(records_folder / "quick.keras"))
+    records.value("fixed_training", "in_checkpoint_dir", True)
+    records.value("fixed_training", "checkpoint_exists", True)
+    records.model("fixed_training", "model", model)
+    records.value("fixed_training", "history", history)
+    verdict = judge(course_root, records_folder, "fixed_training")
+    assert verdict.passed, verdict.message
+
+    records.value("fixed_training", "history", make_history(loss=[0.3], accuracy=[0.9], val_loss=[0.3], val_accuracy=[0.9]))
+    verdict = judge(course_root, records_folder, "fixed_training")
+    assert not verdict.passed and "unedited" in verdict.message
+
+
 def test_fixed_training_rejects_a_legacy_checkpoint_name(course_root, records_folder):
+    records.model("fixed_training", "model", untrained_model())
     records.value("fixed_training", "history", make_history(loss=[1.0], accuracy=[0.7], val_loss=[0.9], val_accuracy=[0.7]))
     records.value("fixed_training", "checkpoint_path", "/tmp/scratch/best_model.h5")
     records.value("fixed_training", "in_checkpoint_dir", True)
