@@ -40,8 +40,8 @@ import attack_catalog as catalog
 
 ASSIGNMENT = "attack_target"
 HERE = Path(__file__).parent
-CELL_TIMEOUT = 40
-NOTEBOOK_TIMEOUT = 90
+CELL_TIMEOUT = 60
+NOTEBOOK_TIMEOUT = 120
 LANES = 2  # attacks graded at once
 # Grading beyond the caps: start-up, judging, and the other lane's attack
 # slowing this one (the honest answer's time is measured alone).
