@@ -39,36 +39,42 @@ def check_student_id(student_id):
 
 def refuse_unsafe_student_ids():
     """Patches `Autograde.init_assignment` to check the id first; calling it twice patches once."""
-    original = Autograde.init_assignment
-    if getattr(original, "refuses_unsafe_student_ids", False):
-        return
 
-    @functools.wraps(original)
-    def init_assignment(self, assignment_id, student_id):
-        check_student_id(student_id)
-        original(self, assignment_id, student_id)
+    def checked(original):
+        def init_assignment(self, assignment_id, student_id):
+            check_student_id(student_id)
+            original(self, assignment_id, student_id)
 
-    init_assignment.refuses_unsafe_student_ids = True
-    Autograde.init_assignment = init_assignment
+        return init_assignment
+
+    _patch_init_assignment("refuses_unsafe_student_ids", checked)
 
 
 def zero_renamed_submissions():
     """Patches `Autograde.init_assignment`; calling it twice patches once."""
+
+    def zeroing(original):
+        def init_assignment(self, assignment_id, student_id):
+            try:
+                original(self, assignment_id, student_id)
+            except NbGraderException:
+                if not self.notebooks:
+                    _zero_every_cell(self, assignment_id, student_id)
+                raise
+
+        return init_assignment
+
+    _patch_init_assignment("zeroes_renamed_submissions", zeroing)
+
+
+def _patch_init_assignment(marker, wrap):
+    """Replaces `Autograde.init_assignment` by `wrap(original)`, once per `marker`."""
     original = Autograde.init_assignment
-    if getattr(original, "zeroes_renamed_submissions", False):
+    if getattr(original, marker, False):
         return
-
-    @functools.wraps(original)
-    def init_assignment(self, assignment_id, student_id):
-        try:
-            original(self, assignment_id, student_id)
-        except NbGraderException:
-            if not self.notebooks:
-                _zero_every_cell(self, assignment_id, student_id)
-            raise
-
-    init_assignment.zeroes_renamed_submissions = True
-    Autograde.init_assignment = init_assignment
+    patched = functools.wraps(original)(wrap(original))
+    setattr(patched, marker, True)
+    Autograde.init_assignment = patched
 
 
 def _zero_every_cell(converter, assignment_id, student_id):
