@@ -402,7 +402,9 @@ def history_matches_model(history, model, training_steps=None, epoch="last", tol
         return False, (
             f"expected the History's epoch {index + 1} ({epoch} epoch) to hold what the grader measures on the "
             f"model: val_loss {measured_loss:.4f}" + (f", val_accuracy {measured_accuracy:.4f}" if measured_accuracy is not None else "")
-            + f"; the History says {found}. Return the History that `model.fit()` returned, unedited, for this model."
+            + f"; the History says {found}. Return the History that `model.fit()` returned, unedited, for this model"
+            + ("; the model should hold that epoch's weights, which `EarlyStopping(restore_best_weights=True)` puts back "
+               "when training ends." if epoch == "best" else ".")
         )
     steps = (getattr(history, "params", None) or {}).get("steps")
     if training_steps is not None and isinstance(steps, int) and steps > 0:
@@ -528,9 +530,10 @@ def callback_settings(callbacks, class_name, **expected):
     """Checks that a list of callbacks (Keras callbacks, or their summaries
     as `records.callbacks` recorded them) holds one of class `class_name`
     with the settings in `expected`, for example `patience=2`. Where the
-    list holds several of that class, the first is checked. Numbers are
-    compared with a relative tolerance of 1e-6, a bool setting must be that
-    very bool, anything else must be equal.
+    list holds several of that class, the first is checked, and it fails
+    when any of its methods was replaced (`codec.callback_summary`).
+    Numbers are compared with a relative tolerance of 1e-6, a bool setting
+    must be that very bool, anything else must be equal.
     """
     summaries = _callback_summaries(callbacks)
     found_classes = [summary.get("class_name") for summary in summaries]
@@ -541,6 +544,14 @@ def callback_settings(callbacks, class_name, **expected):
             f"Add `keras.callbacks.{class_name}(...)` to the list you return."
         )
     config = matching[0].get("config", {})
+    replaced = matching[0].get("replaced_methods") or []
+    if replaced:
+        names = ", ".join(str(name) for name in replaced[:5])
+        return False, (
+            f"expected keras.callbacks.{class_name} as Keras defines it; found its {names} replaced after it was built, "
+            f"so its settings do not say what it does. Configure it only through `keras.callbacks.{class_name}(...)`'s "
+            "arguments."
+        )
     for name, value in expected.items():
         found = config.get(name)
         if isinstance(value, bool):

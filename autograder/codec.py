@@ -154,12 +154,16 @@ def callback_summary(callback):
     int, float, str or None: what it was built with (for `ModelCheckpoint`,
     `filepath`, `monitor`, `save_best_only`, ...) and the few numbers it
     keeps while training (`wait`, `best`). Everything else (the model, the
-    saved weights) is left out.
+    saved weights) is left out. For Keras's own classes, the summary also
+    names the methods that are not Keras's (replaced on the object after it
+    was built, or patched into its class), since those settings then say
+    nothing about what the callback does.
 
     Returns:
-        `{"class_name": "EarlyStopping", "config": {"patience": 2, ...}}`,
-        ready for `encode`. A class from outside Keras is named with its
-        module, for example `"__main__.StopAtAccuracy"`.
+        `{"class_name": "EarlyStopping", "config": {"patience": 2, ...},
+        "replaced_methods": []}`, ready for `encode`. A class from outside
+        Keras is named with its module, for example
+        `"__main__.StopAtAccuracy"`, and has no `replaced_methods`.
 
     Raises:
         NotEncodable: if `callback` is not a Keras callback.
@@ -179,7 +183,22 @@ def callback_summary(callback):
         name: setting for name, setting in vars(callback).items()
         if not name.startswith("_") and (setting is None or type(setting) in _SCALARS)
     }
-    return {"class_name": kind.__name__ if from_keras else f"{kind.__module__}.{kind.__qualname__}", "config": config}
+    summary = {"class_name": kind.__name__ if from_keras else f"{kind.__module__}.{kind.__qualname__}", "config": config}
+    if from_keras:
+        summary["replaced_methods"] = _replaced_methods(callback)
+    return summary
+
+
+def _replaced_methods(callback):
+    """The methods of a Keras callback that are not Keras's own: set on the
+    object after it was built, or patched into its class."""
+    replaced = {name for name, member in vars(callback).items() if callable(member)}
+    for name in dir(type(callback)):
+        member = getattr(type(callback), name, None)
+        module = getattr(member, "__module__", None)
+        if not name.startswith("__") and callable(member) and (module or "").split(".")[0] != "keras":
+            replaced.add(name)
+    return sorted(replaced)
 
 
 def decode(record, _depth=0):

@@ -4,7 +4,8 @@
 
 - `SubmissionExporter` reads a submission that is not a notebook (invalid
   JSON, an empty file) as an empty notebook, so it is graded as blank
-  instead of being dropped.
+  instead of being dropped, and strips nbgrader metadata that is not
+  nbgrader's shape before any of nbgrader's preprocessors reads it.
 - `OverwriteCellsSafely` puts back deleted grade cells where nbgrader's
   own `OverwriteCells` crashes (a deleted cell right after a locked,
   ungraded cell).
@@ -74,7 +75,22 @@ class SubmissionExporter(NotebookExporter):
         except Exception as error:  # Any file at all may have been submitted.
             self.log.warning("Submission is not a readable notebook (%s); grading it as blank", error)
             notebook = unreadable_notebook(f"{type(error).__name__}: {str(error)[:200]}")
+        drop_malformed_nbgrader_metadata(notebook)
         return self.from_notebook_node(notebook, resources=resources, **kw)
+
+
+def drop_malformed_nbgrader_metadata(notebook):
+    """Removes each cell's `nbgrader` metadata unless it is a dict whose `grade_id` is text.
+
+    nbgrader's own preprocessors (`DeduplicateIds` first) call `.get` on it
+    and crash on a string or a list, which stops the whole submission. A
+    known cell that loses its metadata here is put back from the gradebook
+    by `OverwriteCellsSafely`.
+    """
+    for cell in notebook.cells:
+        flags = cell.metadata.get("nbgrader")
+        if flags is not None and not (isinstance(flags, dict) and isinstance(flags.get("grade_id", ""), str)):
+            del cell.metadata["nbgrader"]
 
 
 class OverwriteCellsSafely(OverwriteCells):
@@ -90,9 +106,6 @@ class OverwriteCellsSafely(OverwriteCells):
     """
 
     def preprocess_cell(self, cell, resources, index):
-        flags = cell.metadata.get("nbgrader")
-        if flags is not None and not (isinstance(flags, dict) and isinstance(flags.get("grade_id", ""), str)):
-            del cell.metadata["nbgrader"]  # not nbgrader's shape: a known cell is put back from the gradebook
         if "nbgrader" in cell.metadata:
             if "grade_id" in cell.metadata.nbgrader:
                 self._restore_flags(cell)

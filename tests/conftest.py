@@ -37,3 +37,9 @@ def pytest_terminal_summary(terminalreporter):
         notebooks = [seconds for what, seconds in TIMINGS if what.startswith("nbval ")]
         if notebooks:
             terminalreporter.write_line(f"{sum(notebooks):7.1f} s  all {len(notebooks)} notebooks under nbval")
+    import machine_speed
+
+    if machine_speed.matmul_gflops.cache_info().currsize:
+        terminalreporter.write_line(
+            f"time limits multiplied by {machine_speed.slowdown():.2f}: NumPy's matmul ran at "
+            f"{machine_speed.matmul_gflops():.0f} GFLOP/s here, {machine_speed.REFERENCE_GFLOPS:.0f} on the reference machine")

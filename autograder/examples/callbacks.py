@@ -80,6 +80,24 @@ EXAMPLES = reference_and_blank(ALL_TESTS) + [
         failing_cells={"callback_settings", "early_stopping_checkpoint"},
     ),
     example(
+        "edited_callbacks",
+        "an attack: make_callbacks builds Keras's own callbacks with every setting the exercise asks for, then "
+        "replaces EarlyStopping's on_train_end so that it never restores the best weights",
+        answers={
+            "make_callbacks": '''
+                def make_callbacks(checkpoint_path):
+                    early_stopping = keras.callbacks.EarlyStopping(monitor="val_loss", patience=2,
+                                                                   restore_best_weights=True)
+                    early_stopping.on_train_end = lambda logs=None: None
+                    return [
+                        keras.callbacks.ModelCheckpoint(checkpoint_path, monitor="val_loss", save_best_only=True),
+                        early_stopping,
+                    ]
+            ''',
+        },
+        failing_cells={"callback_settings", "early_stopping_checkpoint"},
+    ),
+    example(
         "written_differently",
         "right, written differently: a tuple of callbacks in the other order with every setting spelled out, "
         "the functional API, a callback that reads logs defensively, and a string path built with os.path",

@@ -360,8 +360,10 @@ ATTACKS = [
     Attack("prints_100_mb", "prints 100 MB", late="print('x' * 100_000_000)"),
     Attack("ignores_interrupts", "an infinite loop with SIGINT ignored",
            late="import signal\nsignal.signal(signal.SIGINT, signal.SIG_IGN)\nwhile True:\n    pass"),
-    Attack("slow_in_every_cell", "a pre_run_cell hook sleeps 15 s before every cell, each under the cell limit",
-           early="import time\nget_ipython().events.register('pre_run_cell', lambda info: time.sleep(15))",
+    # 25 s, under the 60 s cell cap, before each of the 8 code cells after it: far past the 120 s notebook cap.
+    # (15 s came to just under it on a fast machine, and nothing was stopped.)
+    Attack("slow_in_every_cell", "a pre_run_cell hook sleeps 25 s before every cell, each under the cell limit",
+           early="import time\nget_ipython().events.register('pre_run_cell', lambda info: time.sleep(25))",
            expected=NOT_ABOVE, runs_out_the_notebook=True),
     Attack("edited_grade_cells", "replaces two grade cells' tests with `pass` and a print", transform=_edit_grade_cell),
     Attack("deleted_grade_cells", "deletes two grade cells", transform=_delete_grade_cells),

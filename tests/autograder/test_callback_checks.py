@@ -65,6 +65,28 @@ def test_callback_settings_finds_each_class_in_any_order(tmp_path, monkeypatch, 
                  "filepath=")
 
 
+@pytest.mark.parametrize("as_recorded", [False, True], ids=["callbacks", "recorded summaries"])
+def test_a_callback_whose_methods_were_replaced_fails_whatever_its_settings(tmp_path, monkeypatch, as_recorded):
+    def given(callbacks):
+        if not as_recorded:
+            return callbacks
+        monkeypatch.setenv(records.RECORDS_DIR_VARIABLE, str(tmp_path))
+        records.callbacks("cell", "callbacks", callbacks)
+        return judging.CellRecords(tmp_path, "cell").value("callbacks")
+
+    path = str(tmp_path / "best.keras")
+    assert codec.callback_summary(two_callbacks(path)[1])["replaced_methods"] == []
+    never_restores = two_callbacks(path)
+    never_restores[1].on_train_end = lambda logs=None: None
+    assert_fails(checks.callback_settings(given(never_restores), "EarlyStopping", patience=2, restore_best_weights=True),
+                 "found its on_train_end replaced after it was built")
+    assert checks.callback_settings(given(never_restores), "ModelCheckpoint", save_best_only=True).passed
+
+    monkeypatch.setattr(keras.callbacks.ModelCheckpoint, "on_epoch_end", lambda self, epoch, logs=None: None)
+    assert_fails(checks.callback_settings(given(two_callbacks(path)), "ModelCheckpoint", save_best_only=True),
+                 "found its on_epoch_end replaced")
+
+
 def test_a_single_callback_is_recorded_as_a_list_and_anything_else_fails_closed(tmp_path, monkeypatch):
     monkeypatch.setenv(records.RECORDS_DIR_VARIABLE, str(tmp_path))
     records.callbacks("cell", "one", keras.callbacks.EarlyStopping(patience=2))
