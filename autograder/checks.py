@@ -227,20 +227,39 @@ def _optimizer_summary(optimizer):
     return codec.optimizer_summary(optimizer)  # Raises NotEncodable, which `_check` reports.
 
 
+def _replaced_methods_problem(summary, module, class_name):
+    """The failure message for a summary whose Keras object had methods replaced, or None."""
+    replaced = summary.get("replaced_methods") or []
+    if not replaced:
+        return None
+    names = ", ".join(str(name) for name in replaced[:5])
+    return (
+        f"expected keras.{module}.{class_name} as Keras defines it; found its {names} replaced after it was built, "
+        f"so its settings do not say what it does. Configure it only through `keras.{module}.{class_name}(...)`'s "
+        "arguments."
+    )
+
+
 @_check
 def optimizer_settings(optimizer, class_name, **expected):
     """Checks an optimizer (a Keras optimizer, or its summary as
     `records.optimizer` recorded it): its class and the settings in
     `expected`, for example `learning_rate=0.01` (numbers are compared
     with a relative tolerance of 1e-6) or `nesterov=True` (a bool setting
-    must be that very bool)."""
+    must be that very bool). A subclass named like a Keras class, or a
+    Keras optimizer whose methods were replaced, fails
+    (`codec.optimizer_summary`)."""
     summary = _optimizer_summary(optimizer)
     found_class = summary.get("class_name")
     if found_class != class_name:
+        own = ", a class defined outside Keras" if "." in str(found_class) else ""
         return False, (
-            f"expected the model to be trained with {class_name}; found {found_class}. "
-            "Compile the model with the optimizer you were given."
+            f"expected the model to be trained with {class_name}; found {found_class}{own}. "
+            f"Compile the model with the optimizer you were given (keras.optimizers.{class_name})."
         )
+    replaced = _replaced_methods_problem(summary, "optimizers", class_name)
+    if replaced:
+        return False, replaced
     config = summary.get("config", {})
     for name, value in expected.items():
         found = config.get(name)
@@ -544,14 +563,9 @@ def callback_settings(callbacks, class_name, **expected):
             f"Add `keras.callbacks.{class_name}(...)` to the list you return."
         )
     config = matching[0].get("config", {})
-    replaced = matching[0].get("replaced_methods") or []
+    replaced = _replaced_methods_problem(matching[0], "callbacks", class_name)
     if replaced:
-        names = ", ".join(str(name) for name in replaced[:5])
-        return False, (
-            f"expected keras.callbacks.{class_name} as Keras defines it; found its {names} replaced after it was built, "
-            f"so its settings do not say what it does. Configure it only through `keras.callbacks.{class_name}(...)`'s "
-            "arguments."
-        )
+        return False, replaced
     for name, value in expected.items():
         found = config.get(name)
         if isinstance(value, bool):

@@ -13,7 +13,9 @@ and `params`; an Axes keeps its lines, labels and legend), which the grader
 rebuilds as real objects for the checks.
 """
 
+import functools
 import math
+import types
 
 import numpy as np
 
@@ -131,9 +133,12 @@ def optimizer_summary(optimizer):
     """Returns a Keras optimizer's class and settings as plain data.
 
     Returns:
-        `{"class_name": "SGD", "config": {...}}`, the config as
-        `keras.optimizers.serialize` writes it (a learning-rate schedule
-        stays a nested config), ready for `encode`.
+        `{"class_name": "SGD", "config": {...}, "replaced_methods": []}`,
+        the config as `keras.optimizers.serialize` writes it (a
+        learning-rate schedule stays a nested config), ready for `encode`.
+        As in `callback_summary`, a class from outside Keras (a subclass
+        of `SGD` named `RMSprop`, say) is named with its module, and a
+        Keras class lists the methods that are not Keras's own.
 
     Raises:
         NotEncodable: if `optimizer` is not a Keras optimizer.
@@ -144,7 +149,11 @@ def optimizer_summary(optimizer):
         kind = type(optimizer)
         raise NotEncodable(f"expected a keras optimizer; found {kind.__module__}.{kind.__qualname__}")
     serialized = keras.optimizers.serialize(optimizer)
-    return {"class_name": str(serialized["class_name"]), "config": dict(serialized["config"])}
+    kind = type(optimizer)
+    if not _from_keras(kind):
+        return {"class_name": f"{kind.__module__}.{kind.__qualname__}", "config": dict(serialized["config"])}
+    return {"class_name": str(serialized["class_name"]), "config": dict(serialized["config"]),
+            "replaced_methods": _replaced_methods(optimizer)}
 
 
 def callback_summary(callback):
@@ -178,7 +187,7 @@ def callback_summary(callback):
     kind = type(callback)
     if not isinstance(callback, keras.callbacks.Callback):
         raise NotEncodable(f"expected a keras callback; found {kind.__module__}.{kind.__qualname__}")
-    from_keras = kind.__module__.split(".")[0] == "keras"
+    from_keras = _from_keras(kind)
     config = {
         name: setting for name, setting in vars(callback).items()
         if not name.startswith("_") and (setting is None or type(setting) in _SCALARS)
@@ -189,14 +198,28 @@ def callback_summary(callback):
     return summary
 
 
-def _replaced_methods(callback):
-    """The methods of a Keras callback that are not Keras's own: set on the
-    object after it was built, or patched into its class."""
-    replaced = {name for name, member in vars(callback).items() if callable(member)}
-    for name in dir(type(callback)):
-        member = getattr(type(callback), name, None)
+# Where the methods of Keras's own classes come from (its TensorFlow
+# backend's optimizers inherit TensorFlow's checkpoint tracking).
+_KERAS_MODULES = ("keras", "tensorflow")
+
+
+def _from_keras(kind):
+    return kind.__module__.split(".")[0] == "keras"
+
+
+def _replaced_methods(keras_object):
+    """The methods of a Keras callback or optimizer that are not Keras's
+    own: set on the object after it was built, or patched into its class."""
+    kind = type(keras_object)
+    replaced = {
+        name for name, member in vars(keras_object).items()
+        if isinstance(member, (types.FunctionType, types.MethodType, functools.partial))
+        or (callable(member) and callable(getattr(kind, name, None)))
+    }
+    for name in dir(kind):
+        member = getattr(kind, name, None)
         module = getattr(member, "__module__", None)
-        if not name.startswith("__") and callable(member) and (module or "").split(".")[0] != "keras":
+        if not name.startswith("__") and callable(member) and (module or "").split(".")[0] not in _KERAS_MODULES:
             replaced.add(name)
     return sorted(replaced)
 

@@ -128,4 +128,32 @@ EXAMPLES = reference_and_blank(ALL_TESTS) + [
         },
         failing_cells={"comparison_results", "adam_accuracy"},
     ),
+    example(
+        "impostor_optimizer",
+        "an attack: the \"adam\" run trains with a subclass of SGD named Adam, so that the optimizer's class "
+        "name and every run and result are consistent",
+        answers={
+            "compare_optimizers": '''
+                class Adam(keras.optimizers.SGD):
+                    """The course's SGD, named Adam."""
+
+
+                course_make_optimizer = make_optimizer
+
+
+                def make_optimizer(name):
+                    if name == "adam":
+                        return Adam(learning_rate=0.02, momentum=0.9, nesterov=True)
+                    return course_make_optimizer(name)
+
+
+                models, runs, results = {}, {}, {}
+                for name in OPTIMIZER_NAMES:
+                    models[name], runs[name] = train(name)
+                    results[name] = {"val_loss": runs[name].history["val_loss"][-1],
+                                     "val_accuracy": runs[name].history["val_accuracy"][-1]}
+            ''',
+        },
+        failing_cells={"adam_accuracy"},
+    ),
 ]

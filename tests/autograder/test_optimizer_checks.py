@@ -81,3 +81,22 @@ def test_an_optimizer_record_round_trips_and_a_wrong_object_fails_closed(tmp_pat
     records.optimizer("cell", "not_an_optimizer", "sgd")
     with pytest.raises(judging.RecordProblem, match="expected a keras optimizer"):
         judging.CellRecords(tmp_path, "cell").value("not_an_optimizer")
+
+
+@pytest.mark.parametrize("as_recorded", [False, True], ids=["optimizer", "recorded summary"])
+def test_an_optimizer_named_like_keras_or_with_replaced_methods_fails(as_recorded, monkeypatch):
+    def given(optimizer):
+        return codec.decode(codec.encode(codec.optimizer_summary(optimizer))) if as_recorded else optimizer
+
+    class RMSprop(keras.optimizers.SGD):
+        pass
+
+    assert_fails(checks.optimizer_settings(given(RMSprop(learning_rate=0.01)), "RMSprop", learning_rate=0.01),
+                 "trained with RMSprop; found", ".RMSprop")
+    never_steps = keras.optimizers.RMSprop(learning_rate=0.01)
+    never_steps.apply = lambda *args, **kwargs: None
+    assert_fails(checks.optimizer_settings(given(never_steps), "RMSprop", learning_rate=0.01),
+                 "keras.optimizers.RMSprop as Keras defines it", "apply replaced")
+    monkeypatch.setattr(keras.optimizers.Adam, "update_step", lambda self, gradient, variable, learning_rate: None)
+    assert_fails(checks.optimizer_settings(given(keras.optimizers.Adam()), "Adam"), "update_step replaced")
+    assert checks.optimizer_settings(given(keras.optimizers.RMSprop(learning_rate=0.01)), "RMSprop", learning_rate=0.01).passed
