@@ -207,19 +207,28 @@ def _from_keras(kind):
     return kind.__module__.split(".")[0] == "keras"
 
 
+def _outside_keras(function):
+    return (getattr(function, "__module__", None) or "").split(".")[0] not in _KERAS_MODULES
+
+
 def _replaced_methods(keras_object):
     """The methods of a Keras callback or optimizer that are not Keras's
-    own: set on the object after it was built, or patched into its class."""
+    own: set on the object after it was built (any that hides a method of
+    its class, or a function from outside Keras), or patched into its class.
+
+    Functions Keras itself keeps on the object (`monitor_op`, set when
+    training begins) are not counted.
+    """
     kind = type(keras_object)
-    replaced = {
-        name for name, member in vars(keras_object).items()
-        if isinstance(member, (types.FunctionType, types.MethodType, functools.partial))
-        or (callable(member) and callable(getattr(kind, name, None)))
-    }
+    replaced = set()
+    for name, member in vars(keras_object).items():
+        hides_a_method = callable(member) and callable(getattr(kind, name, None))
+        a_function = isinstance(member, (types.FunctionType, types.MethodType, functools.partial))
+        if hides_a_method or (a_function and _outside_keras(member)):
+            replaced.add(name)
     for name in dir(kind):
         member = getattr(kind, name, None)
-        module = getattr(member, "__module__", None)
-        if not name.startswith("__") and callable(member) and (module or "").split(".")[0] not in _KERAS_MODULES:
+        if not name.startswith("__") and callable(member) and _outside_keras(member):
             replaced.add(name)
     return sorted(replaced)
 

@@ -82,6 +82,17 @@ def test_a_callback_whose_methods_were_replaced_fails_whatever_its_settings(tmp_
                  "found its on_train_end replaced after it was built")
     assert checks.callback_settings(given(never_restores), "ModelCheckpoint", save_best_only=True).passed
 
+    trained = two_callbacks(path)
+    model = keras.Sequential([keras.Input(shape=(3,)), keras.layers.Dense(2)])
+    model.compile(optimizer="sgd", loss="mse")
+    model.fit(np.zeros((8, 3)), np.zeros((8, 2)), validation_data=(np.zeros((4, 3)), np.zeros((4, 2))), epochs=2,
+              callbacks=trained, verbose=0)
+    assert checks.callback_settings(given(trained), "EarlyStopping", patience=2, restore_best_weights=True).passed, (
+        "the functions Keras keeps on a callback while it trains (monitor_op) are its own")
+    own_comparison = two_callbacks(path)
+    own_comparison[1].monitor_op = lambda current, best: True
+    assert_fails(checks.callback_settings(given(own_comparison), "EarlyStopping", patience=2), "monitor_op replaced")
+
     monkeypatch.setattr(keras.callbacks.ModelCheckpoint, "on_epoch_end", lambda self, epoch, logs=None: None)
     assert_fails(checks.callback_settings(given(two_callbacks(path)), "ModelCheckpoint", save_best_only=True),
                  "found its on_epoch_end replaced")
