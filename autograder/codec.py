@@ -198,17 +198,19 @@ def callback_summary(callback):
     return summary
 
 
-# Where the methods of Keras's own classes come from (its TensorFlow
-# backend's optimizers inherit TensorFlow's checkpoint tracking).
-_KERAS_MODULES = ("keras", "tensorflow")
+# Where the methods and functions of Keras come from (its TensorFlow backend's
+# optimizers inherit TensorFlow's checkpoint tracking; `tf.nn.relu` and the
+# like are saved by name and rebuilt as Keras's own, which compute the same).
+KERAS_MODULES = ("keras", "tensorflow")
 
 
 def _from_keras(kind):
     return kind.__module__.split(".")[0] == "keras"
 
 
-def _outside_keras(function):
-    return (getattr(function, "__module__", None) or "").split(".")[0] not in _KERAS_MODULES
+def outside_keras(function):
+    """Whether `function` is defined outside Keras and TensorFlow (in the student's notebook, say)."""
+    return (getattr(function, "__module__", None) or "").split(".")[0] not in KERAS_MODULES
 
 
 def _replaced_methods(keras_object):
@@ -224,11 +226,11 @@ def _replaced_methods(keras_object):
     for name, member in vars(keras_object).items():
         hides_a_method = callable(member) and callable(getattr(kind, name, None))
         a_function = isinstance(member, (types.FunctionType, types.MethodType, functools.partial))
-        if hides_a_method or (a_function and _outside_keras(member)):
+        if hides_a_method or (a_function and outside_keras(member)):
             replaced.add(name)
     for name in dir(kind):
         member = getattr(kind, name, None)
-        if not name.startswith("__") and callable(member) and _outside_keras(member):
+        if not name.startswith("__") and callable(member) and outside_keras(member):
             replaced.add(name)
     return sorted(replaced)
 

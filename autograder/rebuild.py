@@ -76,8 +76,9 @@ def check_config(node, path="model"):
             raise UnsafeRecord(f"{path} is a {class_name} layer, which runs code the grader does not load; use built-in layers")
         public = _MODULES.get(module)
         if public is None or not _public_class(public, class_name):
+            where = f"{module}.{class_name}" if module else f"a class {class_name} of the notebook's own"
             raise UnsafeRecord(
-                f"{path} is {module}.{class_name}, not one of Keras's built-in classes; "
+                f"{path} is {where}, not one of Keras's built-in classes; "
                 "custom layers, activations and functions cannot be graded"
             )
     elif node.get("class_name") in _PLAIN_DATA and "module" not in node:

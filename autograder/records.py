@@ -76,6 +76,11 @@ def model(grade_id, key, the_model):
 
     if not isinstance(the_model, keras.Model):
         return _write(grade_id, key, {"kind": "model", "error": f"expected a keras.Model; found {_type_name(the_model)}"})
+    impostors = _activations_from_outside_keras(the_model)
+    if impostors:
+        return _write(grade_id, key, {"kind": "model", "error": (
+            f"the model's {impostors[0]} is a function defined outside Keras, which Keras saves by its name alone, "
+            "so the grader would rebuild a different model; pass Keras's own, for example activation=\"elu\"")})
     try:
         config = keras.saving.serialize_keras_object(the_model)
         json.dumps(config)
@@ -87,6 +92,29 @@ def model(grade_id, key, the_model):
     if steps is not None:
         record["training_steps"] = steps
     return _write(grade_id, key, record, weights=weights)
+
+
+def _activations_from_outside_keras(the_model):
+    """Describes each layer activation of `the_model` that is not one of Keras's functions.
+
+    A function of the student's own named `elu` is saved as `"elu"` and
+    rebuilt by the grader as Keras's ELU.
+    """
+    found = []
+    for layer in _all_layers(the_model):
+        for attribute in ("activation", "recurrent_activation"):
+            function = getattr(layer, attribute, None)
+            if callable(function) and codec.outside_keras(function):
+                found.append(f"layer {layer.name!r} {attribute} {getattr(function, '__module__', None)}."
+                             f"{getattr(function, '__qualname__', type(function).__qualname__)}")
+    return found
+
+
+def _all_layers(the_model):
+    for layer in the_model.layers:
+        yield layer
+        if hasattr(layer, "layers"):
+            yield from _all_layers(layer)
 
 
 def _training_steps(the_model):

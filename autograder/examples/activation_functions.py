@@ -77,4 +77,24 @@ EXAMPLES = reference_and_blank(ALL_TESTS) + [
             ''',
         },
     ),
+    example(
+        "impostor_activation",
+        "an attack: model_fn(\"elu\") uses a function of its own named elu that computes ReLU, which Keras saves "
+        "as \"elu\" and the grader would rebuild as Keras's ELU",
+        answers={
+            "model_fn": '''
+                def model_fn(activation):
+                    def elu(x):
+                        return keras.activations.relu(x)
+
+                    return keras.Sequential([
+                        keras.Input(shape=(28, 28)),
+                        keras.layers.Flatten(),
+                        keras.layers.Dense(100, activation=elu if activation == "elu" else activation),
+                        keras.layers.Dense(10, activation="softmax"),
+                    ])
+            ''',
+        },
+        failing_cells={"model_fn_layers", "elu_model_accuracy"},
+    ),
 ]

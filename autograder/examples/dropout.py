@@ -51,4 +51,26 @@ EXAMPLES = reference_and_blank(ALL_TESTS) + [
             ''',
         },
     ),
+    example(
+        "impostor_dropout",
+        "an attack: dropout_model() uses a subclass of Keras's Dropout, named Dropout, whose call() never drops",
+        answers={
+            "dropout_model": '''
+                class Dropout(keras.layers.Dropout):
+                    def call(self, inputs, training=False):
+                        return inputs
+
+
+                def dropout_model(rate=0.3):
+                    return keras.Sequential([
+                        keras.Input(shape=(28, 28)),
+                        keras.layers.Flatten(),
+                        keras.layers.Dense(512, activation="relu"),
+                        Dropout(rate),
+                        keras.layers.Dense(10, activation="softmax"),
+                    ])
+            ''',
+        },
+        failing_cells={"dropout_model_layers", "dropout_model_accuracy"},
+    ),
 ]

@@ -8,7 +8,7 @@ import keras
 import numpy as np
 import pytest
 
-from autograder import rebuild, records
+from autograder import judging, rebuild, records
 
 
 def _record(tmp_path, monkeypatch, model):
@@ -40,13 +40,32 @@ def test_a_lambda_layer_is_refused(tmp_path, monkeypatch):
 
 
 def test_a_custom_activation_is_refused(tmp_path, monkeypatch):
-    def my_activation(x):
-        return x
-
-    model = keras.Sequential([keras.Input((4,)), keras.layers.Dense(2, activation=my_activation)])
+    """A record naming a function of the notebook's (`records.model` itself refuses to write one)."""
+    model = keras.Sequential([keras.Input((4,)), keras.layers.Dense(2, activation="relu")])
     config_path, weights_path = _record(tmp_path, monkeypatch, model)
+    forged = json.loads(config_path.read_text())
+    forged["config"]["config"]["layers"][1]["config"]["activation"] = {
+        "module": "__main__", "class_name": "function", "config": "my_activation", "registered_name": "my_activation"}
+    config_path.write_text(json.dumps(forged))
     with pytest.raises(rebuild.UnsafeRecord):
         rebuild.rebuild_model(config_path, weights_path)
+
+
+@pytest.mark.parametrize("nested", [False, True], ids=["layer", "layer of a nested model"])
+def test_an_activation_of_the_students_own_named_like_keras_is_refused_when_recorded(tmp_path, monkeypatch, nested):
+    def elu(x):  # relu, named elu: Keras would save it as "elu", and the grader rebuild Keras's ELU
+        return keras.activations.relu(x)
+
+    body = keras.Sequential([keras.Input((4,)), keras.layers.Dense(3, activation=elu)])
+    model = keras.Sequential([keras.Input((4,)), body, keras.layers.Dense(2)]) if nested else body
+    _record(tmp_path, monkeypatch, model)
+    with pytest.raises(judging.RecordProblem, match="activation .*elu is a function defined outside Keras"):
+        judging.CellRecords(tmp_path, "cell").model("model")
+    import tensorflow as tf
+
+    for keras_own in ("elu", keras.activations.elu, tf.nn.elu):  # tf.nn.elu is saved as "elu" too, and computes the same
+        _record(tmp_path, monkeypatch, keras.Sequential([keras.Input((4,)), keras.layers.Dense(3, activation=keras_own)]))
+        assert judging.CellRecords(tmp_path, "cell").model("model").layers[0].activation is keras.activations.elu
 
 
 def test_a_forged_module_path_is_refused(tmp_path, monkeypatch):
