@@ -59,6 +59,23 @@ EXAMPLES = reference_and_blank(ALL_TESTS) + [
         },
     ),
     example(
+        "impostor_clipping",
+        "an attack: make_clipped_optimizer returns a subclass of SGD, named SGD, that keeps clipnorm=0.3 in its "
+        "settings but never clips",
+        answers={
+            "make_clipped_optimizer": '''
+                class SGD(keras.optimizers.SGD):
+                    def _clip_gradients(self, grads):
+                        return grads
+
+
+                def make_clipped_optimizer(learning_rate):
+                    return SGD(learning_rate=learning_rate, clipnorm=0.3)
+            ''',
+        },
+        failing_cells={"clipped_optimizer", "clipped_training"},
+    ),
+    example(
         "written_differently",
         "right, written differently: loss and metric objects, positional fit() arguments, "
         "NumPy checks, integer ceiling division, global_clipnorm, a functional model",
