@@ -41,15 +41,21 @@ def test_a_callback_summary_keeps_its_class_and_plain_settings(tmp_path):
         codec.callback_summary("EarlyStopping")
 
 
-@pytest.mark.parametrize("as_recorded", [False, True], ids=["callbacks", "recorded summaries"])
-def test_callback_settings_finds_each_class_in_any_order(tmp_path, monkeypatch, as_recorded):
-    def given(callbacks):
-        if not as_recorded:
+@pytest.fixture(params=[False, True], ids=["callbacks", "recorded summaries"])
+def given(request, tmp_path, monkeypatch):
+    """Returns a function giving a list of callbacks as the checks see it: as it is, or recorded and read back."""
+
+    def as_checked(callbacks):
+        if not request.param:
             return callbacks
         monkeypatch.setenv(records.RECORDS_DIR_VARIABLE, str(tmp_path))
         records.callbacks("cell", "callbacks", callbacks)
         return judging.CellRecords(tmp_path, "cell").value("callbacks")
 
+    return as_checked
+
+
+def test_callback_settings_finds_each_class_in_any_order(tmp_path, given):
     path = str(tmp_path / "best.keras")
     right = given(list(reversed(two_callbacks(path))))
     assert checks.callback_settings(right, "ModelCheckpoint", filepath=path, monitor="val_loss", save_best_only=True).passed
@@ -65,15 +71,7 @@ def test_callback_settings_finds_each_class_in_any_order(tmp_path, monkeypatch, 
                  "filepath=")
 
 
-@pytest.mark.parametrize("as_recorded", [False, True], ids=["callbacks", "recorded summaries"])
-def test_a_callback_whose_methods_were_replaced_fails_whatever_its_settings(tmp_path, monkeypatch, as_recorded):
-    def given(callbacks):
-        if not as_recorded:
-            return callbacks
-        monkeypatch.setenv(records.RECORDS_DIR_VARIABLE, str(tmp_path))
-        records.callbacks("cell", "callbacks", callbacks)
-        return judging.CellRecords(tmp_path, "cell").value("callbacks")
-
+def test_a_callback_whose_methods_were_replaced_fails_whatever_its_settings(tmp_path, monkeypatch, given):
     path = str(tmp_path / "best.keras")
     assert codec.callback_summary(two_callbacks(path)[1])["replaced_methods"] == []
     never_restores = two_callbacks(path)
