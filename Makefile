@@ -14,13 +14,15 @@ PIP := $(PYTHON) -m pip --disable-pip-version-check --quiet
 export PATH := $(abspath $(VENV))/bin:$(PATH)
 export TF_CPP_MIN_LOG_LEVEL ?= 2
 
-.PHONY: setup data sandbox postgres browser demo test bench lab release check-release clean help
+.PHONY: setup data sandbox postgres browser demo test bench lab formgrader student-bundle release check-release clean help
 
 help:
 	@echo "make demo           generate the release and autograde example submissions, print scores"
 	@echo "make test           run every test: unit, end-to-end nbgrader, nbval on each notebook"
 	@echo "make bench          measure notebook, grading and training speed on this machine (build/bench/)"
-	@echo "make lab            open JupyterLab on release/, as a student"
+	@echo "make lab            open JupyterLab as a student, on work/ (a copy of release/ that is never overwritten)"
+	@echo "make formgrader     open JupyterLab as the instructor, on formgrader (grade by hand, manage the class)"
+	@echo "make student-bundle build what students get: build/student-bundle/ and .zip (no solutions)"
 	@echo "make release        regenerate release/ from source/ (after editing a source notebook)"
 	@echo "make check-release  check that release/ is in sync with source/"
 	@echo "make setup          only set up: virtualenv, requirements, Fashion-MNIST"
@@ -80,8 +82,20 @@ test: setup postgres browser
 bench: setup
 	$(PYTHON) -m autograder bench $(BENCH_ARGS)
 
+# As a student: the chapters are copied into LAB_FOLDER (never over a file
+# that is there), and JupyterLab gets the student's config (student/jupyter:
+# Validate as the grader judges, no formgrader or Create Assignment).
+LAB_FOLDER ?= work
 lab: setup
-	$(VENV)/bin/jupyter lab --notebook-dir=release $$([ "$$(id -u)" = 0 ] && echo --allow-root)
+	JUPYTER_CONFIG_PATH=$(abspath student/jupyter) $(PYTHON) -m course.lab $(LAB_FOLDER) --notebooks release
+
+# As the instructor, from the course root: formgrader is a Jupyter server
+# extension (there is no `nbgrader formgrader` command).
+formgrader: setup
+	$(VENV)/bin/jupyter lab --ServerApp.default_url=/formgrader $$([ "$$(id -u)" = 0 ] && echo --allow-root)
+
+student-bundle: setup
+	$(PYTHON) -m autograder bundle
 
 release: setup
 	$(PYTHON) -m autograder release

@@ -5,14 +5,15 @@ Run nbgrader from this folder, for example `nbgrader generate_assignment
 a course that trains Keras models.
 """
 
-import os
-
-# TensorFlow writes log lines to stderr on import and first use, and nbgrader
-# scores a test cell that writes to stderr as failed. Kernels started by
-# nbgrader inherit this environment; IgnorePattern below catches the rest.
-os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
+from autograder import validation
 
 c = get_config()  # noqa: F821 (injected by traitlets when it loads this file)
+
+# Validate (the lab button, `nbgrader validate`) and grading agree: the
+# grader's cell time limit, stderr never fails a test cell, and TensorFlow's
+# log lines are quieted in the kernels nbgrader starts (TF_CPP_MIN_LOG_LEVEL).
+# IgnorePattern below drops the rest from graded notebooks.
+validation.configure(c)
 
 c.CourseDirectory.course_id = "keras-training"
 
@@ -33,6 +34,24 @@ c.CourseDirectory.ignore = [
     "*.htm",
     "*.xhtml",
     "*.svg",
+]
+
+# Releases keep a line where each test cell's hidden tests were, saying the
+# cell is checked when graded (autograder/hidden_tests.py); otherwise
+# nbgrader 0.9.6's defaults, in order.
+c.GenerateAssignment.preprocessors = [
+    "nbgrader.preprocessors.IncludeHeaderFooter",
+    "nbgrader.preprocessors.InstantiateTests",
+    "nbgrader.preprocessors.LockCells",
+    "nbgrader.preprocessors.ClearSolutions",
+    "nbgrader.preprocessors.ClearOutput",
+    "nbgrader.preprocessors.CheckCellMetadata",
+    "nbgrader.preprocessors.ComputeChecksums",
+    "nbgrader.preprocessors.SaveCells",
+    "autograder.hidden_tests.MarkHiddenTests",
+    "nbgrader.preprocessors.ClearMarkScheme",
+    "nbgrader.preprocessors.ComputeChecksums",
+    "nbgrader.preprocessors.CheckCellMetadata",
 ]
 
 # What students see in place of a solution.
@@ -79,8 +98,7 @@ c.GenerateFeedback.preprocessors = [
     "autograder.html_safety.SanitizeStudentHTML",
     "nbconvert.preprocessors.CSSHTMLHeaderPreprocessor",
 ]
-c.Execute.timeout = 600
-c.SandboxedExecute.timeout = 600
+c.SandboxedExecute.timeout = validation.CELL_TIMEOUT
 c.SandboxedExecute.notebook_timeout = 1200
 c.SandboxedExecute.memory_bytes = 6 * 1024**3
 c.SandboxedExecute.max_processes = 512
@@ -107,3 +125,20 @@ c.OverwriteCells.add_missing_cells = True
 
 # Autograde creates the student in the gradebook if needed.
 c.Autograde.create_student = True
+
+# --- Submissions downloaded from an LMS: `nbgrader zip_collect ASSIGNMENT` ---
+# Put the LMS's zip (Canvas: "Download Submissions", submissions.zip) in
+# downloaded/<assignment>/archive/. zip_collect extracts it into
+# downloaded/<assignment>/extracted/ and copies each notebook to
+# submitted/<student>/<assignment>/<notebook>.ipynb. Canvas names each file
+# <name>_[LATE_]<user id>_<submission id>_<file>, and adds -1, -2 to the file
+# of a resubmission: annlee_12345_67890_loss_curves.ipynb and
+# leebob_LATE_23456_78901_loss_curves-1.ipynb become
+# submitted/annlee/01_loss_curves/loss_curves.ipynb and
+# submitted/leebob/01_loss_curves/loss_curves.ipynb. nbgrader matches the
+# pattern against each extracted file's full path; a file it does not match
+# is skipped with a warning naming it ("Skipped submission with no match
+# information provided: ..."). Tested in tests/end_to_end/test_exchange.py.
+c.FileNameCollectorPlugin.named_regexp = (
+    r"^.*/(?P<student_id>[A-Za-z0-9]+)_(?:LATE_)?\d+_\d+_(?P<file_id>[^/]+?)(?:-\d+)?\.ipynb$"
+)

@@ -725,6 +725,28 @@ def recorded_fact(fact, passed_message, failed_message):
 
 
 @_check
+def stopped_early(epochs_run, epoch_limit, patience):
+    """Checks that training ended before `epoch_limit`, as an EarlyStopping with `patience` makes it.
+
+    The test cell and the grader's judge both call it, so Validate and the
+    grader say the same.
+    """
+    if epochs_run < epoch_limit:
+        return True, f"early stopping ended training after {epochs_run} of {epoch_limit} epochs"
+    return False, (f"expected early stopping to end training before the limit of {epoch_limit} epochs; it ran all "
+                   f"{epochs_run}. Return an EarlyStopping(monitor='val_loss', patience={patience}) from make_callbacks().")
+
+
+@_check
+def checkpoint_saved(exists):
+    """Checks that training left the file its ModelCheckpoint was given (`exists` exactly `True`)."""
+    if exists is True:
+        return True, "the checkpoint file exists"
+    return False, ("expected a checkpoint file at checkpoint_path after training; there is none. Return a "
+                   "ModelCheckpoint(checkpoint_path, ...) from make_callbacks(), built with the path it is given.")
+
+
+@_check
 def score_table(table, rows, columns, hint=""):
     """Checks a dict of dicts of numbers, such as
     `{"adam": {"val_loss": 0.37, "val_accuracy": 0.87}, ...}`: exactly the

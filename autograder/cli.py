@@ -30,7 +30,7 @@ import sys
 
 from rich.console import Console
 
-from autograder import benchmark, class_grading, class_report, demo, examples, nbgrader_course, release, sandbox
+from autograder import benchmark, bundle, class_grading, class_report, demo, examples, nbgrader_course, release, sandbox
 
 EXIT_OK, EXIT_MISMATCH, EXIT_BAD_INPUT, EXIT_NBGRADER = 0, 1, 2, 3
 
@@ -98,6 +98,17 @@ def build_parser():
     bench_parser.add_argument("--chapter", action="append", help="chapter to measure; repeat for more (default: all)")
     bench_parser.add_argument("--skip", action="append", choices=benchmark.PARTS, default=[], help="part not to run; repeat for more")
 
+    bundle_parser = commands.add_parser(
+        "bundle",
+        help="build the student package: release notebooks, course helpers, visible checks; no solutions",
+        description="Builds what an instructor hands out: a wheel with the course package, the release "
+        "notebooks, Fashion-MNIST, the student-side part of autograder and the student's Jupyter config, "
+        "with requirements.txt and the student's README, in a folder and a zip. Refuses to finish if any "
+        "solution, hidden test or grader's file would be in it.",
+        epilog="Example: python -m autograder bundle --output build/student-bundle",
+    )
+    bundle_parser.add_argument("--output", default=str(bundle.DEFAULT_OUTPUT), help="the bundle's folder (default: %(default)s; a zip is written beside it)")
+
     commands.add_parser(
         "sandbox-check",
         help="say whether autograde can run students' notebooks in the sandbox here",
@@ -119,6 +130,8 @@ def main(argv=None):
             return _sandbox_check()
         if arguments.command == "bench":
             return _bench(arguments)
+        if arguments.command == "bundle":
+            return _bundle(arguments)
         return _release(arguments)
     except nbgrader_course.NbgraderError as error:
         print(error, file=sys.stderr)
@@ -175,6 +188,19 @@ def _demo(arguments):
     if unexpected:
         print(f"These examples did not score as they should: {', '.join(unexpected)}", file=sys.stderr)
         return EXIT_MISMATCH
+    return EXIT_OK
+
+
+def _bundle(arguments):
+    course_root = nbgrader_course.course_root_of(".")
+    try:
+        folder = bundle.build_bundle(course_root, arguments.output)
+    except bundle.LeakError as error:
+        print(error, file=sys.stderr)
+        return EXIT_MISMATCH
+    wheel = bundle.wheel_of(folder)
+    print(f"wrote {folder}/ ({wheel.name}, {wheel.stat().st_size / 1e6:.1f} MB) and {folder}.zip")
+    print(f"Hand out {folder.name}.zip; students follow its README.md.")
     return EXIT_OK
 
 

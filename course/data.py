@@ -10,9 +10,11 @@ Where the files come from, in order:
 1. Keras's own cache (`$KERAS_HOME/datasets/fashion-mnist`, by default
    `~/.keras/datasets/fashion-mnist`).
 2. A folder named by the `FASHION_MNIST_DIR` environment variable.
-3. Debian's `dataset-fashion-mnist` package
+3. The copy the student package carries (`course/fashion-mnist/`, put
+   there by `python -m autograder bundle`; absent from the repository).
+4. Debian's `dataset-fashion-mnist` package
    (`/usr/share/datasets/fashion-mnist`).
-4. A download by Keras, which needs a network.
+5. A download by Keras, which needs a network.
 
 Run `python -m course.data` to prepare the cache and print where it is.
 """
@@ -33,6 +35,7 @@ FILE_NAMES = (
 )
 DATASET_DIR_VARIABLE = "FASHION_MNIST_DIR"
 SYSTEM_DATASET_DIR = Path("/usr/share/datasets/fashion-mnist")
+PACKAGED_DATASET_DIR = Path(__file__).resolve().parent / "fashion-mnist"
 DOWNLOAD_ORIGIN = "https://storage.googleapis.com/tensorflow/tf-keras-datasets/"
 CACHE_SUBDIR = os.path.join("datasets", "fashion-mnist")
 
@@ -107,6 +110,8 @@ def local_copy_dirs():
     folders = []
     if os.environ.get(DATASET_DIR_VARIABLE):
         folders.append(Path(os.environ[DATASET_DIR_VARIABLE]).expanduser())
+    if PACKAGED_DATASET_DIR.is_dir():
+        folders.append(PACKAGED_DATASET_DIR)
     folders.append(SYSTEM_DATASET_DIR)
     return folders
 

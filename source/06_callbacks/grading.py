@@ -45,18 +45,9 @@ def early_stopping_checkpoint(records):
     if not results[0].passed:
         return results
     num_epochs = len(history.history["val_loss"])
-    results.append(checks.recorded_fact(
-        num_epochs < NUM_EPOCHS,
-        f"early stopping ended training after {num_epochs} of {NUM_EPOCHS} epochs",
-        f"expected early stopping to end training before the limit of {NUM_EPOCHS} epochs; it ran all "
-        f"{num_epochs}. Return an EarlyStopping(monitor='val_loss', patience={PATIENCE}) from make_callbacks().",
-    ))
+    results.append(checks.stopped_early(num_epochs, NUM_EPOCHS, PATIENCE))
     exists = records.value("checkpoint_exists")
-    results.append(checks.recorded_fact(
-        exists, "the checkpoint file exists",
-        "expected a checkpoint file at checkpoint_path after training; there is none. Return a "
-        "ModelCheckpoint(checkpoint_path, ...) from make_callbacks(), built with the path it is given.",
-    ))
+    results.append(checks.checkpoint_saved(exists))
     if exists is not True:
         return results
     # The kernel can edit a History, and a callback after it was built; the model it trained is what the

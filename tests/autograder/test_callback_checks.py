@@ -130,3 +130,15 @@ def test_stopped_at_target_expects_the_first_epoch_that_reaches_it():
     assert_fails(checks.stopped_at_target(4, values, 0.75, 4), "stop at the end of epoch 2", "ran 4 epoch(s)")
     assert_fails(checks.stopped_at_target(1, values[:1], 0.95, 4), "expected all 4 epochs", "after epoch 1")
     assert_fails(checks.stopped_at_target(3, values, 0.75, 4), "one val_accuracy per epoch run")
+
+
+def test_stopped_early_accepts_a_run_shorter_than_its_limit_and_names_the_fix_otherwise():
+    assert checks.stopped_early(8, 20, 2).passed
+    assert_fails(checks.stopped_early(20, 20, 2), "before the limit of 20 epochs; it ran all 20",
+                 "EarlyStopping(monitor='val_loss', patience=2)")
+
+
+def test_checkpoint_saved_needs_the_fact_to_be_exactly_true():
+    assert checks.checkpoint_saved(True).passed
+    for recorded in (False, None, 1, "yes"):
+        assert_fails(checks.checkpoint_saved(recorded), "expected a checkpoint file at checkpoint_path")

@@ -10,6 +10,7 @@ the SQLite gradebook (`class_grading.grade_assignments`). See
 it must fail.
 """
 
+import concurrent.futures
 import csv
 import dataclasses
 import time
@@ -17,11 +18,12 @@ from pathlib import Path
 
 import nbformat
 import pytest
+from nbconvert.filters import strip_ansi
 
 import needs
 from rich.console import Console
 
-from autograder import class_grading, demo, examples
+from autograder import class_grading, cpu_share, demo, examples, nbgrader_course
 
 ASSIGNMENTS = sorted(examples.EXAMPLES)
 CASES = [(assignment, example) for assignment in ASSIGNMENTS for example in examples.EXAMPLES[assignment]]
@@ -144,3 +146,133 @@ def test_the_score_table_shows_every_example(graded, assignment):
     for example in examples.EXAMPLES[assignment]:
         assert example.name in text
     assert "NO" not in text.split()
+
+
+# Validate (the lab's button, nbgrader's fixed pipeline) against autograde.
+# Each example is handed to Validate as the student's notebook: the release
+# with their answers (the reference example as the release with every
+# reference answer, since a student never holds the source notebook), in the
+# student's environment (the bundle, installed fresh, offline).
+_VALIDATE_LANES = 2
+
+
+def student_notebook(course_root, assignment, example):
+    """The notebook a student with `example`'s answers would validate."""
+    source = nbformat.read(nbgrader_course.single_notebook(course_root, assignment), as_version=4)
+    release = nbformat.read(nbgrader_course.single_notebook(course_root, assignment, "release"), as_version=4)
+    if example.kind == examples.SOURCE:
+        example = dataclasses.replace(example, kind=examples.ANSWERS)
+    return examples.build_submission(example, source, release)
+
+
+@dataclasses.dataclass(frozen=True)
+class Validation:
+    """What Validate said of one example: each test cell it failed, by grade id, with its error text (ANSI codes removed)."""
+
+    failed: dict
+    seconds: float
+
+
+@pytest.fixture(scope="module")
+def validated(request, course_root, student_environment, tmp_path_factory, record_timing):
+    """Returns a function that gives an assignment's `Validation`s by example name.
+
+    The first call validates every example of the assignments the collected
+    tests ask for, `_VALIDATE_LANES` at a time, each with a student's home of its own.
+    """
+    assignments = assignments_asked_for(request.session.items, request.module)
+    folder = tmp_path_factory.mktemp("validate")
+    results = {}
+    failure = []
+
+    def validate_one(assignment, example):
+        home = folder / f"{assignment}-{example.name}"
+        notebook_path = nbgrader_course.single_notebook(course_root, assignment, "release")
+        work = home / "work" / assignment
+        work.mkdir(parents=True)
+        notebook = student_notebook(course_root, assignment, example)
+        nbformat.write(notebook, work / notebook_path.name)
+        start = time.perf_counter()
+        answer = student_environment.validate(work / notebook_path.name, home,
+                                              threads=cpu_share.threads_per_task(_VALIDATE_LANES))
+        seconds = time.perf_counter() - start
+        assert answer["success"], f"Validate could not run on {assignment}/{example.name}: {answer['value']}"
+        by_source = {cell.source.strip(): cell for cell in notebook.cells}
+        failed = {}
+        for item in answer["value"].get("failed", []):
+            cell = by_source[item["source"]]
+            # A written answer left blank fails Validate ("You did not provide a response"); the grader
+            # leaves it to the instructor. Only test cells are autograded.
+            if not cell.metadata.nbgrader.get("solution"):
+                failed[cell.metadata.nbgrader["grade_id"]] = strip_ansi(item["raw_error"])
+        unexpected = set(answer["value"]) - {"failed"}
+        assert not unexpected, f"Validate reported {unexpected} for {assignment}/{example.name}: {answer['value']}"
+        return assignment, example.name, Validation(failed, seconds)
+
+    def validations(assignment):
+        assert assignment in assignments, f"{assignment} is not among the assignments collected: {assignments}"
+        if failure:
+            raise failure[0]
+        if not results:
+            start = time.perf_counter()
+            jobs = [(a, example) for a in assignments for example in examples.EXAMPLES[a]]
+            try:
+                with concurrent.futures.ThreadPoolExecutor(_VALIDATE_LANES) as pool:
+                    for a, name, validation in pool.map(lambda job: validate_one(*job), jobs):
+                        results.setdefault(a, {})[name] = validation
+                        record_timing(f"validate {a} / {name} (student environment, offline)", validation.seconds)
+            except BaseException as error:
+                failure.append(error)
+                raise
+            record_timing(f"validate {len(jobs)} examples, {_VALIDATE_LANES} at a time, wall time", time.perf_counter() - start)
+        return results[assignment]
+
+    return validations
+
+
+def _failed_check_lines(text):
+    """The `FAILED name: message` lines a visible check's CheckFailed carries."""
+    _, found, message = text.rpartition("CheckFailed: ")
+    return [line.strip() for line in message.splitlines() if line.strip().startswith("FAILED ")] if found else []
+
+
+@pytest.mark.parametrize("assignment, example", CASES, ids=[f"{a}-{e.name}" for a, e in CASES])
+def test_validate_agrees_with_autograde(graded, validated, assignment, example):
+    """Validate fails only cells autograde fails, with the grader's own message
+    where the failing check is visible; a cell autograde fails on hidden
+    tests alone passes Validate, and its release says it is checked when graded."""
+    validation = validated(assignment)[example.name]
+    assert set(validation.failed) <= example.failing_cells, (
+        f"Validate failed cells the grader passes: {sorted(set(validation.failed) - example.failing_cells)}:\n"
+        + "\n".join(validation.failed[cell][-1500:] for cell in set(validation.failed) - example.failing_cells))
+    autograded = next((graded(assignment).course / "autograded" / example.name / assignment).glob("*.ipynb"))
+    verdicts = {
+        cell.metadata.nbgrader["grade_id"]: "\n".join(output.get("evalue", output.get("text", "")) for output in cell.outputs)
+        for cell in nbformat.read(autograded, as_version=4).cells
+        if cell.cell_type == "code" and cell.metadata.get("nbgrader", {}).get("grade")
+    }
+    for grade_id, error in validation.failed.items():
+        for line in _failed_check_lines(error):
+            assert line in verdicts[grade_id], f"{grade_id}: Validate said {line!r}; the grader said:\n{verdicts[grade_id]}"
+    release = nbformat.read(nbgrader_course.single_notebook(graded(assignment).course, assignment, "release"), as_version=4)
+    marked = {cell.metadata.nbgrader["grade_id"] for cell in release.cells
+              if cell.metadata.get("nbgrader", {}).get("grade") and "Checked in full when your notebook is graded" in cell.source}
+    assert example.failing_cells - set(validation.failed) <= marked
+
+
+def test_validate_and_autograde_agreement_table(request, graded, validated):
+    """Writes the per-chapter agreement table to build/validate/agreement.md (read by people)."""
+    rows = ["| chapter | examples | cells autograde fails | of them Validate fails (visible) | hidden only | Validate fails that autograde passes |",
+            "| --- | --- | --- | --- | --- | --- |"]
+    for assignment in assignments_asked_for(request.session.items, request.module):
+        validations = validated(assignment)
+        cases = examples.EXAMPLES[assignment]
+        failing = sum(len(example.failing_cells) for example in cases)
+        both = sum(len(set(validations[example.name].failed) & example.failing_cells) for example in cases)
+        extra = sum(len(set(validations[example.name].failed) - example.failing_cells) for example in cases)
+        rows.append(f"| {assignment} | {len(cases)} | {failing} | {both} | {failing - both} | {extra} |")
+        assert extra == 0
+    table = Path(__file__).resolve().parents[2] / "build" / "validate" / "agreement.md"
+    table.parent.mkdir(parents=True, exist_ok=True)
+    table.write_text("\n".join(rows) + "\n")
+    print("\n".join(rows))

@@ -55,6 +55,25 @@ def test_release_holds_no_solution_or_hidden_test(course_root):
         assert not leaked, f"{release_path} shows instructor-only lines: {sorted(leaked)}"
 
 
+def test_each_test_cell_says_where_its_hidden_tests_were(course_root):
+    """Validate runs only the visible part of a test cell; in its place the
+    release says that the cell is checked in full when graded, with its points."""
+    from autograder import hidden_tests
+
+    for source_path, release_path in _pairs(course_root):
+        released = {cell.metadata.nbgrader["grade_id"]: cell for cell in nbformat.read(release_path, as_version=4).cells
+                    if cell.metadata.get("nbgrader", {}).get("grade")}
+        for cell in nbformat.read(source_path, as_version=4).cells:
+            if "BEGIN HIDDEN TESTS" not in cell.source:
+                continue
+            grade_id = cell.metadata.nbgrader["grade_id"]
+            note = hidden_tests.checked_when_graded_lines(cell.metadata.nbgrader)
+            assert "\n".join(note) in released[grade_id].source, f"{release_path}: {grade_id} does not say it is checked when graded"
+            lines = cell.source.split("\n")
+            begin, end = (next(i for i, line in enumerate(lines) if marker in line) for marker in ("BEGIN HIDDEN", "END HIDDEN"))
+            assert released[grade_id].source.split("\n") == lines[:begin] + note + lines[end + 1:], grade_id
+
+
 @pytest.mark.parametrize("folder", ["source", "release"])
 def test_notebooks_are_committed_clean(course_root, folder):
     notebooks = sorted((course_root / folder).rglob("*.ipynb"))
