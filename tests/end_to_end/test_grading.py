@@ -230,10 +230,13 @@ def validated(request, course_root, student_environment, tmp_path_factory, recor
     return validations
 
 
-def _failed_check_lines(text):
-    """The `FAILED name: message` lines a visible check's CheckFailed carries."""
+def _failed_check_messages(text):
+    """The messages of the failed checks a visible check's CheckFailed carries
+    (each line `FAILED <check>: <message>`; the judge may name its check
+    differently, `recorded_cases` for the kernel's `function_cases`)."""
     _, found, message = text.rpartition("CheckFailed: ")
-    return [line.strip() for line in message.splitlines() if line.strip().startswith("FAILED ")] if found else []
+    lines = [line.strip() for line in message.splitlines() if line.strip().startswith("FAILED ")] if found else []
+    return [line.partition(": ")[2] for line in lines]
 
 
 @pytest.mark.parametrize("assignment, example", CASES, ids=[f"{a}-{e.name}" for a, e in CASES])
@@ -252,8 +255,8 @@ def test_validate_agrees_with_autograde(graded, validated, assignment, example):
         if cell.cell_type == "code" and cell.metadata.get("nbgrader", {}).get("grade")
     }
     for grade_id, error in validation.failed.items():
-        for line in _failed_check_lines(error):
-            assert line in verdicts[grade_id], f"{grade_id}: Validate said {line!r}; the grader said:\n{verdicts[grade_id]}"
+        for message in _failed_check_messages(error):
+            assert message in verdicts[grade_id], f"{grade_id}: Validate said {message!r}; the grader said:\n{verdicts[grade_id]}"
     release = nbformat.read(nbgrader_course.single_notebook(graded(assignment).course, assignment, "release"), as_version=4)
     marked = {cell.metadata.nbgrader["grade_id"] for cell in release.cells
               if cell.metadata.get("nbgrader", {}).get("grade") and "Checked in full when your notebook is graded" in cell.source}
