@@ -72,6 +72,9 @@ def main(argv=None):
     command = [sys.executable, "-m", "jupyter", "lab", f"--notebook-dir={work_folder}", *lab_arguments]
     if hasattr(os, "geteuid") and os.geteuid() == 0:
         command.append("--allow-root")
+    # Validate and the Assignments tab read an nbgrader_config.py in the server's
+    # folder: the student's own, never the instructor's course root (`make lab`).
+    os.chdir(work_folder)
     os.execv(sys.executable, command)
 
 

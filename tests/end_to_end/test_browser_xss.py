@@ -13,26 +13,20 @@ feedback must run none, and the honest plot must still show.
 """
 
 import json
-import os
 import shutil
-import socket
 import subprocess
 import sys
 import time
-import urllib.request
-import uuid
 from pathlib import Path
 
 import nbformat
 import pytest
 
-import needs
 from autograder import nbgrader_course
+from browser import SCREENSHOTS, JupyterServer, chromium  # noqa: F401 (chromium is a fixture)
 
 ASSIGNMENT = "attack_target"
 COURSE_SOURCE = Path(__file__).resolve().parent.parent / "attacks" / "course" / "source"
-SCREENSHOTS = Path(__file__).resolve().parent.parent.parent / "build" / "browser"
-CHROMIUM = Path("/usr/bin/chromium")
 SANITIZER = "autograder.html_safety.SanitizeStudentHTML"
 RAN = "(window.__xss=window.__xss||[]).push({})"
 
@@ -65,30 +59,6 @@ OUTPUT_PAYLOADS = {
 RUN_UNSANITIZED = {1, 2, 3, 4, 5, 6, 7, 8, 11, 12, 13, 14, 15, 18, 19}
 
 
-def _browser_problem():
-    if not CHROMIUM.exists():
-        return f"no {CHROMIUM}: install Debian's chromium (make browser, or apt-get install -y chromium)"
-    try:
-        import playwright.sync_api  # noqa: F401
-    except ImportError as error:
-        return f"playwright is not installed ({error}): pip install -r requirements.txt"
-    return None
-
-
-@pytest.fixture(scope="module")
-def chromium():
-    """Debian's Chromium under Playwright. Missing, it skips the test, and fails it under CI=true."""
-    problem = _browser_problem()
-    if problem:
-        needs.missing("a browser", problem)
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as playwright:
-        browser = playwright.chromium.launch(executable_path=str(CHROMIUM), args=["--no-sandbox"])
-        yield browser
-        browser.close()
-
-
 def _xss_notebook(source):
     notebook = nbformat.from_dict(json.loads(json.dumps(source)))
     notebook.cells.append(nbformat.v4.new_markdown_cell(
@@ -107,12 +77,6 @@ def _honest_notebook(source):
         # No %matplotlib line: the sandboxed kernel shows figures inline, as JupyterLab does.
         "import matplotlib.pyplot as plt\nplt.plot(history.history['loss'], label='loss')\nplt.legend()\nplt.show()"))
     return notebook
-
-
-def _free_port():
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return probe.getsockname()[1]
 
 
 @pytest.fixture(scope="module")
@@ -165,43 +129,16 @@ def _feedback(course, student):
 @pytest.fixture(scope="module")
 def formgrader(graded_course):
     """A Jupyter server with nbgrader's formgrader on 127.0.0.1; returns a function giving a student's page URL."""
-    port, token = _free_port(), uuid.uuid4().hex
-    command = [sys.executable, "-m", "jupyter", "server", "--no-browser", f"--port={port}", "--ip=127.0.0.1",
-               f"--IdentityProvider.token={token}", f"--ServerApp.root_dir={graded_course}",
-               "--ServerApp.port_retries=0"]
-    if os.geteuid() == 0:
-        command.append("--allow-root")
-    log = open(graded_course / "jupyter-server.log", "w")
-    server = subprocess.Popen(command, cwd=graded_course, stdout=log, stderr=subprocess.STDOUT,
-                              env=nbgrader_course.nbgrader_environment())
-    base = f"http://127.0.0.1:{port}"
-    try:
-        deadline = time.monotonic() + 60
-        while True:
-            try:
-                urllib.request.urlopen(f"{base}/api/status?token={token}", timeout=2)
-                break
-            except OSError:
-                if server.poll() is not None or time.monotonic() > deadline:
-                    raise RuntimeError(f"Jupyter server did not start:\n{(graded_course / 'jupyter-server.log').read_text()}")
-                time.sleep(0.5)
+    from nbgrader.api import Gradebook
 
-        from nbgrader.api import Gradebook
+    with JupyterServer("server", graded_course, graded_course / "jupyter-server.log") as server:
 
         def submission_url(student):
             with Gradebook(nbgrader_course.sqlite_gradebook_url(graded_course)) as gradebook:
                 submission_id = gradebook.find_submission_notebook(ASSIGNMENT, ASSIGNMENT, student).id
-            return f"{base}/formgrader/submissions/{submission_id}/?token={token}"
+            return server.url(f"/formgrader/submissions/{submission_id}/")
 
         yield submission_url
-    finally:
-        server.terminate()
-        try:
-            server.wait(timeout=20)
-        except subprocess.TimeoutExpired:
-            server.kill()
-            server.wait()
-        log.close()
 
 
 def _visit(chromium, url, screenshot):
