@@ -25,9 +25,13 @@ import subprocess
 import sys
 import tempfile
 import tomllib
+import zipfile
 from pathlib import Path
 
+import nbformat
+
 from autograder import nbgrader_course
+from course import data
 
 DEFAULT_OUTPUT = Path("build") / "student-bundle"
 DISTRIBUTION = "keras-training-course-student"
@@ -110,8 +114,6 @@ def _stage(course_root, stage, dataset_dir):
             raise FileNotFoundError(f"No release of {assignment} at {release}: run `make release` first.")
         shutil.copytree(release, notebooks / assignment, ignore=shutil.ignore_patterns(".ipynb_checkpoints"))
     (stage / "course" / "fashion-mnist").mkdir()
-    from course import data
-
     for name in data.FILE_NAMES:
         shutil.copy2(Path(dataset_dir) / name, stage / "course" / "fashion-mnist" / name)
     shutil.copytree(course_root / STUDENT_CONFIG, stage / "jupyter", ignore=shutil.ignore_patterns("__pycache__"))
@@ -129,8 +131,6 @@ def leaks(folder, course_root):
     hidden tests that nothing public holds (`_secret_lines`; of at least 20
     characters, so a bare `return x` does not count).
     """
-    import zipfile
-
     folder, course_root = Path(folder), Path(course_root)
     texts = {}
     for path in folder.rglob("*"):
@@ -164,8 +164,6 @@ def _secret_lines(course_root):
     Public: the release notebooks and the modules the student package is
     made of (a solution may well write a line a check's docstring shows).
     """
-    import nbformat
-
     course_root = Path(course_root)
     secret = set()
     public = [(course_root / "autograder" / f"{module}.py").read_text() for module in STUDENT_MODULES]
@@ -207,8 +205,6 @@ def build_bundle(course_root, output=DEFAULT_OUTPUT):
         FileNotFoundError: if a release or Fashion-MNIST is missing.
         LeakError: if the bundle would hold a solution, a hidden test or a grader's file.
     """
-    from course import data
-
     course_root = Path(course_root).resolve()
     output = Path(output) if Path(output).is_absolute() else course_root / output
     marker = output / ".student-bundle"
