@@ -54,12 +54,13 @@ class LeakError(RuntimeError):
 
 def student_requirements(course_root):
     """Returns the lines of the course's `requirements.txt` that a student needs."""
-    lines = []
+    pinned = {}
     for line in (Path(course_root) / "requirements.txt").read_text().splitlines():
         name = re.split(r"[=<>!~\[ ]", line.strip(), maxsplit=1)[0].lower()
         if name in STUDENT_REQUIREMENTS:
-            lines.append(line.strip())
-    missing = set(STUDENT_REQUIREMENTS) - {re.split(r"[=<>!~\[ ]", line, maxsplit=1)[0].lower() for line in lines}
+            pinned[name] = line.strip()
+    lines = list(pinned.values())
+    missing = set(STUDENT_REQUIREMENTS) - set(pinned)
     if missing:
         raise ValueError(f"requirements.txt pins no version of {sorted(missing)}, which students need: add them.")
     return lines

@@ -12,11 +12,15 @@ gradebook holds, hidden tests included.
 from nbgrader.preprocessors import ClearHiddenTests
 
 
+def points_phrase(nbgrader_metadata):
+    """Returns a grade cell's points as words, for example `"2 points"` or `"1 point"`."""
+    points = float(nbgrader_metadata.get("points", 0))
+    return f"{points:g} point{'' if points == 1 else 's'}"
+
+
 def checked_when_graded_lines(nbgrader_metadata):
     """Returns the source lines that stand in a release for a cell's hidden tests."""
-    points = float(nbgrader_metadata.get("points", 0))
-    note = (f"Checked in full when your notebook is graded ({points:g} point{'' if points == 1 else 's'}): "
-            "hidden tests run then.")
+    note = f"Checked in full when your notebook is graded ({points_phrase(nbgrader_metadata)}): hidden tests run then."
     return ["# Hidden tests: they run when your notebook is graded, outside it.", f"print({note!r})"]
 
 

@@ -39,7 +39,7 @@ from nbgrader.utils import is_grade, is_solution
 from jupyter_client.manager import AsyncKernelManager
 from traitlets import Bool, Enum, Integer
 
-from autograder import cgroups, judging, output_limits, records, sandbox
+from autograder import cgroups, hidden_tests, judging, output_limits, records, sandbox
 from course import data
 
 RESOURCE_KEY = "autograder"
@@ -462,8 +462,7 @@ def _without_lines(outputs, hidden_lines):
 
 
 def _hidden_tests_line(nbgrader_metadata):
-    points = float(nbgrader_metadata.get("points", 0))
-    return (f"# Hidden tests of {nbgrader_metadata['grade_id']} ({points:g} point{'' if points == 1 else 's'}) "
+    return (f"# Hidden tests of {nbgrader_metadata['grade_id']} ({hidden_tests.points_phrase(nbgrader_metadata)}) "
             "ran outside your notebook; the grader's verdict is below.\n")
 
 
