@@ -28,6 +28,7 @@ c.CourseDirectory.ignore = [
     "*.h5",
     "checkpoints",
     "grading.py",  # the grader's judges and hidden inputs: never released
+    "examples.py",  # example submissions, holding reference answers: never released
     # Pages a student could hand in beside the notebook: formgrader serves a
     # submission's files from the Jupyter server's own origin.
     "*.html",
@@ -37,7 +38,7 @@ c.CourseDirectory.ignore = [
 ]
 
 # Releases keep a line where each test cell's hidden tests were, saying the
-# cell is checked when graded (autograder/hidden_tests.py); otherwise
+# cell is checked when graded (autograder/plugins/hidden_tests.py); otherwise
 # nbgrader 0.9.6's defaults, in order.
 c.GenerateAssignment.preprocessors = [
     "nbgrader.preprocessors.IncludeHeaderFooter",
@@ -48,7 +49,7 @@ c.GenerateAssignment.preprocessors = [
     "nbgrader.preprocessors.CheckCellMetadata",
     "nbgrader.preprocessors.ComputeChecksums",
     "nbgrader.preprocessors.SaveCells",
-    "autograder.hidden_tests.MarkHiddenTests",
+    "autograder.plugins.hidden_tests.MarkHiddenTests",
     "nbgrader.preprocessors.ClearMarkScheme",
     "nbgrader.preprocessors.ComputeChecksums",
     "nbgrader.preprocessors.CheckCellMetadata",
@@ -59,13 +60,14 @@ c.ClearSolutions.code_stub = {"python": "# YOUR CODE HERE\nraise NotImplementedE
 c.ClearSolutions.text_stub = "YOUR ANSWER HERE"
 
 # Grading runs the student's notebook in a sandbox and takes every verdict
-# outside it (autograder/preprocessors.py): the hidden tests only record
-# what is to be judged, and the judges in source/<assignment>/grading.py
-# decide in a process of their own. nbgrader's default of 30 s per cell
-# would interrupt any real fit(); a cell past its limit, or a notebook past
-# its own, has its kernel killed and the rest of the notebook marked.
-c.Autograde.exporter_class = "autograder.preprocessors.SubmissionExporter"
-from autograder import nbgrader_fixes  # noqa: E402 (needs nbgrader loaded, as it is here)
+# outside it (autograder/plugins/sandboxed_execute.py, apply_verdicts.py):
+# the hidden tests only record what is to be judged, and the judges in
+# source/<assignment>/grading.py decide in a process of their own.
+# nbgrader's default of 30 s per cell would interrupt any real fit(); a cell
+# past its limit, or a notebook past its own, has its kernel killed and the
+# rest of the notebook marked.
+c.Autograde.exporter_class = "autograder.plugins.submission_exporter.SubmissionExporter"
+from autograder.plugins import nbgrader_fixes  # noqa: E402 (needs nbgrader loaded, as it is here)
 
 nbgrader_fixes.zero_renamed_submissions()
 nbgrader_fixes.refuse_unsafe_student_ids()
@@ -73,36 +75,37 @@ c.Autograde.sanitize_preprocessors = [
     "nbgrader.preprocessors.ClearOutput",
     "nbgrader.preprocessors.DeduplicateIds",
     "nbgrader.preprocessors.OverwriteKernelspec",
-    "autograder.preprocessors.OverwriteCellsSafely",
+    "autograder.plugins.overwrite_cells_safely.OverwriteCellsSafely",
     "nbgrader.preprocessors.CheckCellMetadata",
 ]
 c.Autograde.autograde_preprocessors = [
-    "autograder.preprocessors.SandboxedExecute",
+    "autograder.plugins.sandboxed_execute.SandboxedExecute",
     "nbgrader.preprocessors.IgnorePattern",
     "nbconvert.preprocessors.ClearMetadataPreprocessor",
     "nbgrader.preprocessors.LimitOutput",
-    "autograder.preprocessors.ApplyVerdicts",
+    "autograder.plugins.apply_verdicts.ApplyVerdicts",
     "nbgrader.preprocessors.SaveAutoGrades",
     "nbgrader.preprocessors.AssignLatePenalties",
     "nbgrader.preprocessors.CheckCellMetadata",
     # Last: what formgrader and feedback render from autograded/ holds no
     # live HTML from the student (scripts, event handlers, SVG, JavaScript
-    # outputs); see autograder/html_safety.py.
-    "autograder.html_safety.SanitizeStudentHTML",
+    # outputs); see autograder/plugins/sanitize_student_html.py.
+    "autograder.plugins.sanitize_student_html.SanitizeStudentHTML",
 ]
 # Feedback is rendered from autograded/ too: sanitize again before nbgrader's
 # HTML export, so notebooks autograded before the sanitizer existed are safe.
 # nbgrader 0.9.6's defaults, in order, with it before the CSS header.
 c.GenerateFeedback.preprocessors = [
     "nbgrader.preprocessors.GetGrades",
-    "autograder.html_safety.SanitizeStudentHTML",
+    "autograder.plugins.sanitize_student_html.SanitizeStudentHTML",
     "nbconvert.preprocessors.CSSHTMLHeaderPreprocessor",
 ]
 c.SandboxedExecute.timeout = validation.CELL_TIMEOUT
 c.SandboxedExecute.notebook_timeout = 1200
-c.SandboxedExecute.memory_bytes = 6 * 1024**3
-c.SandboxedExecute.max_processes = 512
-c.SandboxedExecute.max_file_bytes = 1024**3
+# The kernel's memory, process and file-size caps default to `Limits` in
+# autograder/sandbox/bubblewrap.py. To raise one, set it here, for example
+# c.SandboxedExecute.memory_bytes = 8 * 1024**3
+# (`python -m autograder grade` then starts as many local workers as memory allows at that cap).
 
 # Drop stderr output that is only TensorFlow or Keras logging, so that it
 # cannot turn a passing test cell into a failed one. Exceptions are separate

@@ -1,4 +1,13 @@
-"""The course's grading library: checks that hidden tests call, and the CLI.
+"""The course's grading library.
+
+Its top level is what runs in a student's kernel, and all that the student
+bundle ships: `require`, the visible checks (`checks`), the records hidden
+tests write (`records`, laid out as `record_format` says, encoded by
+`codec`), the grader's measurements (`performance`), and Validate's settings
+(`validation`). None of it imports the grader's parts, which live in
+subpackages: `judge` (verdicts from records), `sandbox` (the kernel's jail),
+`plugins` (nbgrader's preprocessors), `classroom` (grading a class) and
+`tools` (the command line, `python -m autograder`).
 
 Test cells use it like this:
 

@@ -1,5 +1,5 @@
 import sys
 
-from autograder.cli import main
+from autograder.tools.cli import main
 
 sys.exit(main())

@@ -4,7 +4,7 @@ Hidden test cells do not decide anything: code in a student's kernel can
 be patched by the student. They only record what is to be judged into the
 folder the grader names in `AUTOGRADER_RECORDS_DIR`; after the notebook has
 run, the grader judges those records in a process of its own
-(`autograder.judging`), with the expected values and thresholds kept in the
+(`autograder.judge.judging`), with the expected values and thresholds kept in the
 instructor's `source/<assignment>/grading.py`.
 
     from autograder import records
@@ -12,7 +12,7 @@ instructor's `source/<assignment>/grading.py`.
     records.calls("best_epoch_cases", best_epoch)
 
 Each record lives in `<records dir>/<grade_id>/<key>.json` (plus
-`<key>.weights.npz` for a model). The inputs `calls` gives a student's
+`<key>.weights.npz` for a model; `autograder.record_format` owns the layout). The inputs `calls` gives a student's
 function come from another folder, `AUTOGRADER_INPUTS_DIR`, which the
 judge writes and the kernel can only read. Where the variable is not set (a student
 running the notebook in JupyterLab, or CI's nbval run of a source
@@ -26,41 +26,14 @@ though it returns the right numbers.
 
 import contextlib
 import json
-import os
-import re
 import time
 import warnings
-from pathlib import Path
 
 import numpy as np
 
-from autograder import codec
+from autograder import codec, record_format
 
-RECORDS_DIR_VARIABLE = "AUTOGRADER_RECORDS_DIR"
-INPUTS_DIR_VARIABLE = "AUTOGRADER_INPUTS_DIR"
-INPUTS_SUBDIR = "inputs"
-INPUTS_COMPLETE = ".complete"
-INPUTS_FAILED = ".failed"
-INPUTS_WAIT_SECONDS = 300
 MAX_WARNINGS = 5
-_NAME = re.compile(r"^[A-Za-z0-9_.-]{1,100}$")
-
-
-def records_dir():
-    """Returns the folder records go to, or None outside autograding."""
-    folder = os.environ.get(RECORDS_DIR_VARIABLE)
-    return Path(folder) if folder else None
-
-
-def inputs_dir():
-    """Returns the folder the grader's inputs come from, or None outside
-    autograding: `AUTOGRADER_INPUTS_DIR` (read-only to a sandboxed kernel,
-    written by the judge), else `inputs` in the records folder."""
-    folder = os.environ.get(INPUTS_DIR_VARIABLE)
-    if folder:
-        return Path(folder)
-    records = records_dir()
-    return records / INPUTS_SUBDIR if records is not None else None
 
 
 def model(grade_id, key, the_model):
@@ -173,15 +146,15 @@ def calls(grade_id, function, key="calls"):
     notebook starts; this waits for them if they are not complete yet.
     Outside autograding there are none, and nothing is called.
     """
-    folder = inputs_dir()
-    if records_dir() is None:
+    folder = record_format.inputs_dir()
+    if record_format.records_dir() is None:
         return None
-    deadline = time.monotonic() + INPUTS_WAIT_SECONDS
-    while not (folder / INPUTS_COMPLETE).exists():
-        if time.monotonic() > deadline or (folder / INPUTS_FAILED).exists():
+    deadline = time.monotonic() + record_format.INPUTS_WAIT_SECONDS
+    while not (folder / record_format.INPUTS_COMPLETE).exists():
+        if time.monotonic() > deadline or (folder / record_format.INPUTS_FAILED).exists():
             return _write(grade_id, key, {"kind": "calls", "error": "the grader's inputs never arrived"})
         time.sleep(0.1)
-    inputs_file = folder / f"{grade_id}.json"
+    inputs_file = folder / record_format.inputs_file(grade_id)
     if not inputs_file.is_file():
         return _write(grade_id, key, {"kind": "calls", "error": f"the grader has no inputs for {grade_id!r}"})
     cases = json.loads(inputs_file.read_text())
@@ -252,15 +225,16 @@ def _type_name(thing):
 
 def _write(grade_id, key, record, weights=None):
     for name in (grade_id, key):
-        if not _NAME.match(name):
-            raise ValueError(f"record names are letters, digits, '_', '.' and '-'. Received: {name!r}")
+        if not record_format.is_valid_name(name):
+            raise ValueError(record_format.invalid_name_message(name))
     text = json.dumps(record)
-    folder = records_dir()
+    folder = record_format.records_dir()
     if folder is None:
         return None
     cell_dir = folder / grade_id
     cell_dir.mkdir(parents=True, exist_ok=True)
     if weights is not None:
-        np.savez(cell_dir / f"{key}.weights.npz", *weights)
-    (cell_dir / f"{key}.json").write_text(text)
-    return cell_dir / f"{key}.json"
+        np.savez(cell_dir / record_format.weights_file(key), *weights)
+    path = cell_dir / record_format.record_file(key)
+    path.write_text(text)
+    return path

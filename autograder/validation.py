@@ -4,7 +4,7 @@ nbgrader's Validate (the lab button and `nbgrader validate`) always runs its
 own fixed pipeline: a plain `Execute` of the notebook (nbgrader's `Execute`
 takes its cell hook for itself, so no hook can be configured), and a test
 cell fails if it raised or wrote anything to stderr. The grader decides a
-cell by its checks alone (`autograder.preprocessors.ApplyVerdicts`): what a
+cell by its checks alone (`autograder.plugins.apply_verdicts.ApplyVerdicts`): what a
 cell prints to stderr, Keras's warning about `Flatten(input_shape=...)` for
 example, is kept but never scored. So, on both sides of Validate:
 

@@ -11,7 +11,7 @@ reference machine and is multiplied by `slowdown()` on a slower one.
 
 import functools
 
-from autograder.benchmark import flops
+from autograder.tools.bench import flops
 
 # NumPy's float32 matmul rate on the machine the time limits were measured on.
 REFERENCE_GFLOPS = 189.0
@@ -21,7 +21,7 @@ REFERENCE_GFLOPS = 189.0
 def matmul_gflops():
     """Returns this machine's NumPy float32 matmul rate in GFLOP/s, measured once per test run.
 
-    The best of five 2048 x 2048 products (`autograder.benchmark.flops.matmul_rate`),
+    The best of five 2048 x 2048 products (`autograder.tools.bench.flops.matmul_rate`),
     about half a second.
     """
     return flops.matmul_rate().gflops_per_second

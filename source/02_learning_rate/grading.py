@@ -10,7 +10,7 @@ import math
 
 from autograder import checks
 from autograder.checks import Case
-from autograder.judging import GradeCells
+from autograder.judge.judging import GradeCells
 from autograder.synthetic import make_history
 
 RMSPROP_EPOCHS = 3

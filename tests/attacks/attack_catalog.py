@@ -280,9 +280,9 @@ ATTACKS = [
                   "        setattr(autograder.checks, _name, lambda *a, **k: CheckResult('patched', True, 'ok'))\n"
                   "autograder.require = lambda *results: None")),
     Attack("records_forged", "the recording functions replaced by ones that write made-up outcomes",
-           early=("import json, os\nfrom autograder import codec, records\n"
+           early=("import json, os\nfrom autograder import codec, record_format, records\n"
                   "def _forged_calls(grade_id, function, key='calls'):\n"
-                  "    folder = records.records_dir() / grade_id\n"
+                  "    folder = record_format.records_dir() / grade_id\n"
                   "    folder.mkdir(parents=True, exist_ok=True)\n"
                   "    outcomes = [{'value': codec.encode([3, 6])}] * 4\n"
                   "    (folder / f'{key}.json').write_text(json.dumps({'kind': 'calls', 'callable': True, 'outcomes': outcomes}))\n"
@@ -385,7 +385,7 @@ ATTACKS = [
            "own dataset folder), the host's /tmp and /dev/shm, and to open the data and package files for writing",
            late=WRITES_EVERYWHERE),
     # Defence: the grader rebuilds every output from its known fields
-    # (`autograder.output_limits`) before nbgrader's preprocessors see it.
+    # (`autograder.plugins.output_limits`) before nbgrader's preprocessors see it.
     Attack("stream_text_list", "sends, through the kernel's own session, a stream whose text is a list of strings and "
            "display data whose values are lists (valid nbformat, which nbgrader's LimitOutput crashes on)",
            late=("import sys\n"

@@ -33,11 +33,12 @@ from pathlib import Path
 import nbformat
 import pytest
 
+from autograder.classroom import gradebook, nbgrader_course
+from autograder.sandbox import bubblewrap
+
+import attack_catalog as catalog
 import machine_speed
 import needs
-
-from autograder import nbgrader_course, sandbox
-import attack_catalog as catalog
 
 ASSIGNMENT = "attack_target"
 HERE = Path(__file__).parent
@@ -131,9 +132,10 @@ def _package_folders():
     # By a module of each: `autograder` and `course` alone may be the test
     # folders of those names (`tests/autograder/`, `tests/attacks/course/`),
     # namespace packages without a `__file__`.
+    from autograder import records
     from course import data
 
-    return [Path(nbgrader_course.__file__).resolve().parent, Path(data.__file__).resolve().parent]
+    return [Path(records.__file__).resolve().parent, Path(data.__file__).resolve().parent]
 
 
 def _site_packages():
@@ -211,13 +213,13 @@ def _interpreter_cache(name):
 
 
 def _scratch_folders():
-    return {path.name for path in Path(sandbox.scratch_root()).glob(f"{sandbox.SCRATCH_PREFIX}*")}
+    return {path.name for path in Path(bubblewrap.scratch_root()).glob(f"{bubblewrap.SCRATCH_PREFIX}*")}
 
 
 def _abandoned(name):
     """Whether the scratch folder `name` is left over: no grader holds its lock."""
-    folder = Path(sandbox.scratch_root()) / name
-    lock = folder / getattr(sandbox, "_SCRATCH_LOCK", ".lock")
+    folder = Path(bubblewrap.scratch_root()) / name
+    lock = folder / getattr(bubblewrap, "_SCRATCH_LOCK", ".lock")
     if not folder.is_dir():
         return False
     try:
@@ -262,7 +264,7 @@ def place_submission(course, student, submission, file_name=None):
 
 
 def auto_score(course, student):
-    (score,) = nbgrader_course.read_scores(course, ASSIGNMENT, student)
+    (score,) = gradebook.read_scores(course, ASSIGNMENT, student)
     return score
 
 

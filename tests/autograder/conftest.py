@@ -2,11 +2,11 @@
 
 import pytest
 
-from autograder import records
+from autograder import record_format
 
 
 @pytest.fixture
 def records_folder(tmp_path, monkeypatch):
     """Where `autograder.records` writes during the test, as during grading."""
-    monkeypatch.setenv(records.RECORDS_DIR_VARIABLE, str(tmp_path))
+    monkeypatch.setenv(record_format.RECORDS_DIR_VARIABLE, str(tmp_path))
     return tmp_path

@@ -20,8 +20,9 @@ from pathlib import Path
 
 import pytest
 
+from autograder.classroom import nbgrader_course
+
 import needs
-from autograder import nbgrader_course
 
 CHROMIUM = Path("/usr/bin/chromium")
 SCREENSHOTS = Path(__file__).resolve().parent.parent.parent / "build" / "browser"

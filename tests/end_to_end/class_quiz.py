@@ -12,7 +12,7 @@ from pathlib import Path
 import nbformat
 from nbformat.v4 import new_code_cell, new_markdown_cell, new_notebook
 
-from autograder import nbgrader_course
+from autograder.classroom import nbgrader_course
 
 ASSIGNMENT = "class_quiz"
 POINTS = {"double_cases": 1, "absolute_cases": 2}
@@ -28,7 +28,7 @@ MISTAKES = {
 # decide) but with `CheckResult` alone: `autograder.checks` loads Keras, which
 # would add seconds to every student's judge while the quiz trains nothing.
 GRADING = '''\
-from autograder.judging import GradeCells
+from autograder.judge.judging import GradeCells
 from autograder.results import CheckResult
 
 CASES = {

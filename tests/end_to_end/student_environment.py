@@ -19,7 +19,8 @@ import sys
 import tempfile
 from pathlib import Path
 
-from autograder import bundle, cpu_share
+from autograder.sandbox import cpu_share
+from autograder.tools import bundle
 
 # What the lab's Validate button does, called as the lab's server calls it:
 # nbgrader's own handler method, with its config loading.

@@ -22,12 +22,13 @@ from pathlib import Path
 import nbformat
 import pytest
 
-from autograder import nbgrader_course
+from autograder.classroom import nbgrader_course
+
 from browser import SCREENSHOTS, JupyterServer, chromium  # noqa: F401 (chromium is a fixture)
 
 ASSIGNMENT = "attack_target"
 COURSE_SOURCE = Path(__file__).resolve().parent.parent / "attacks" / "course" / "source"
-SANITIZER = "autograder.html_safety.SanitizeStudentHTML"
+SANITIZER = "autograder.plugins.sanitize_student_html.SanitizeStudentHTML"
 RAN = "(window.__xss=window.__xss||[]).push({})"
 
 # Payloads in a markdown cell the student adds: number -> markdown.

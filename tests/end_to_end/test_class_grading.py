@@ -4,7 +4,7 @@ A class of `CLASS_SIZE` submissions of a generated assignment (`class_quiz`)
 is graded twice, in two copies of the course:
 
 - sequentially, by plain `nbgrader autograde` with its SQLite gradebook;
-- by `class_grading.grade_class` on a local Dask cluster of two workers,
+- by `pool.grade_class` on a local Dask cluster of two workers,
   with the gradebook on a real PostgreSQL server, one worker killed with
   SIGKILL while it grades.
 
@@ -22,15 +22,16 @@ import pytest
 from distributed import Client, LocalCluster
 from nbgrader.api import Gradebook
 
+from autograder.classroom import gradebook, nbgrader_course, pool
+
 import class_quiz
-from autograder import class_grading, nbgrader_course
 from postgres_server import PostgresServer, binaries_dir
 
 CLASS_SIZE = 20
 WORKERS = 2
-# What each task starts (`class_grading.grade_student`), and the student's
+# What each task starts (`pool.grade_student`), and the student's
 # kernel, which lives only in the middle of that task's autograde.
-GRADER_COMMAND = "autograder.student_grading"
+GRADER_COMMAND = "autograder.classroom.grade_one"
 KERNEL_COMMAND = "ipykernel_launcher"
 
 
@@ -54,7 +55,7 @@ def sequential(course_root, tmp_path_factory, record_timing):
     start = time.perf_counter()
     nbgrader_course.run_nbgrader(course, "autograde", class_quiz.ASSIGNMENT)
     record_timing(f"sequential nbgrader autograde, {CLASS_SIZE} submissions, SQLite", time.perf_counter() - start)
-    return {student: nbgrader_course.read_scores(course, class_quiz.ASSIGNMENT, student)[0] for student in students}
+    return {student: gradebook.read_scores(course, class_quiz.ASSIGNMENT, student)[0] for student in students}
 
 
 class WorkerKiller:
@@ -120,7 +121,7 @@ def on_dask(course_root, tmp_path_factory, postgres, cluster, record_timing):
     db_url = postgres.create_database("class_quiz")
     killer = WorkerKiller(client)
     start = time.perf_counter()
-    results = class_grading.grade_class(course, class_quiz.ASSIGNMENT, scheduler=local_cluster.scheduler_address,
+    results = pool.grade_class(course, class_quiz.ASSIGNMENT, scheduler=local_cluster.scheduler_address,
                                         db_url=db_url, on_result=killer)
     seconds = time.perf_counter() - start
     record_timing(f"grade_class on Dask ({WORKERS} workers, one killed), {CLASS_SIZE} submissions, PostgreSQL", seconds)
@@ -130,7 +131,7 @@ def on_dask(course_root, tmp_path_factory, postgres, cluster, record_timing):
 def test_every_score_equals_sequential_nbgrader_with_sqlite(sequential, on_dask):
     assert len(sequential) == CLASS_SIZE >= 20
     for student, number in on_dask["students"].items():
-        (score,) = nbgrader_course.read_scores(on_dask["course"], class_quiz.ASSIGNMENT, student, on_dask["db_url"])
+        (score,) = gradebook.read_scores(on_dask["course"], class_quiz.ASSIGNMENT, student, on_dask["db_url"])
         assert score.cells == sequential[student].cells, student
         assert score.auto_score == class_quiz.expected_score(number), student
     assert len({score.auto_score for score in sequential.values()}) == 4, "the class has every possible score"
@@ -164,7 +165,7 @@ def test_every_student_has_feedback_and_a_row_in_the_export(on_dask):
     course = on_dask["course"]
     for student in on_dask["students"]:
         assert list((course / "feedback" / student / class_quiz.ASSIGNMENT).glob("*.html")), student
-    with open(course / class_grading.EXPORT_DIR / f"{class_quiz.ASSIGNMENT}.csv", newline="") as exported:
+    with open(course / pool.EXPORT_DIR / f"{class_quiz.ASSIGNMENT}.csv", newline="") as exported:
         rows = {row["student_id"]: float(row["raw_score"]) for row in csv.DictReader(exported)}
     assert rows == {student: float(class_quiz.expected_score(number)) for student, number in on_dask["students"].items()}
 
@@ -174,7 +175,7 @@ def test_a_second_run_grades_only_what_changed_or_what_is_forced(on_dask, cluste
     course, db_url = on_dask["course"], on_dask["db_url"]
 
     def grade(**options):
-        results = class_grading.grade_class(course, class_quiz.ASSIGNMENT, scheduler=local_cluster.scheduler_address,
+        results = pool.grade_class(course, class_quiz.ASSIGNMENT, scheduler=local_cluster.scheduler_address,
                                             db_url=db_url, **options)
         return {result.student: result for result in results}
 
@@ -201,4 +202,4 @@ def test_a_second_run_grades_only_what_changed_or_what_is_forced(on_dask, cluste
 def test_cluster_grading_refuses_the_sqlite_gradebook(on_dask, cluster):
     local_cluster, _ = cluster
     with pytest.raises(ValueError, match="Expected --db with a PostgreSQL URL"):
-        class_grading.grade_class(on_dask["course"], class_quiz.ASSIGNMENT, scheduler=local_cluster.scheduler_address)
+        pool.grade_class(on_dask["course"], class_quiz.ASSIGNMENT, scheduler=local_cluster.scheduler_address)

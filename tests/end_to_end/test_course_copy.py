@@ -14,8 +14,9 @@ import shutil
 
 import nbformat
 
+from autograder.classroom import gradebook, nbgrader_course
+
 import needs
-from autograder import nbgrader_course
 
 ASSIGNMENT = "attack_target"
 
@@ -36,7 +37,7 @@ def test_a_copy_of_the_course_grades_the_reference_in_full(course_root, tmp_path
     folder.mkdir(parents=True)
     nbformat.write(source, folder / f"{ASSIGNMENT}.ipynb")
     nbgrader_course.autograde(copy, ASSIGNMENT, "reference")
-    (score,) = nbgrader_course.read_scores(copy, ASSIGNMENT, "reference")
+    (score,) = gradebook.read_scores(copy, ASSIGNMENT, "reference")
     graded = (copy / "autograded" / "reference" / ASSIGNMENT / f"{ASSIGNMENT}.ipynb").read_text()
     assert "ModuleNotFoundError" not in graded
     assert score.auto_score == score.auto_max_score == 4, score

@@ -29,7 +29,7 @@ Grading runs as root, in the instructor's course folder, and the folder is
 given back to the instructor afterwards (`chown -R`), as an instructor
 would do with `sudo`: the grading sandbox needs root to run each kernel as
 user 65534 and each judge as 65533 with a cgroup of its own
-(`autograder/sandbox.py`; README "The sandbox needs root"). Run as the
+(`autograder/sandbox/bubblewrap.py`; README "The sandbox needs root"). Run as the
 instructor, it would need unprivileged user namespaces and would run both
 as the instructor's own uid.
 
@@ -65,10 +65,11 @@ from pathlib import Path
 import nbformat
 import pytest
 
+from autograder.classroom import gradebook, nbgrader_course
+
 import class_quiz
 import needs
 import unix_users
-from autograder import nbgrader_course
 
 ASSIGNMENT = class_quiz.ASSIGNMENT
 COURSE_ID = "keras-training"
@@ -207,7 +208,7 @@ def test_each_student_fetches_feedback_with_their_own_score(hub, round_trip):
     course = round_trip["course"]
     for student, expected in ((hub["right"], MAX_SCORE), (hub["wrong"], MAX_SCORE - class_quiz.POINTS["double_cases"])):
         assert (course / "submitted" / student.name / ASSIGNMENT / NOTEBOOK).is_file(), round_trip["collected"].stderr
-        (score,) = nbgrader_course.read_scores(course, ASSIGNMENT, student.name)
+        (score,) = gradebook.read_scores(course, ASSIGNMENT, student.name)
         assert score.auto_score == expected, (student.name, score)
         (feedback,) = _feedback(student)
         assert feedback.stat().st_uid == student.uid
@@ -410,6 +411,6 @@ def test_zip_collected_submissions_grade_with_the_course_grader(zip_collected):
     graded = zip_collected["graded"]
     assert graded.returncode == 0, graded.stdout + graded.stderr
     for student, answers in LMS_FILES.values():
-        (score,) = nbgrader_course.read_scores(zip_collected["course"], ASSIGNMENT, student)
+        (score,) = gradebook.read_scores(zip_collected["course"], ASSIGNMENT, student)
         expected = MAX_SCORE if answers == RIGHT else MAX_SCORE - class_quiz.POINTS["double_cases"]
         assert score.auto_score == expected, (student, score)

@@ -5,9 +5,9 @@ The examples of every assignment the collected tests ask for (so
 copy of the course, the first time a test needs them; the tests then read
 the gradebook. They are graded as a class is, by the class grader's
 default path: a local pool of workers shared by all the assignments, and
-the SQLite gradebook (`class_grading.grade_assignments`). See
-`autograder/examples/` for what each example hands in and which test cells
-it must fail.
+the SQLite gradebook (`pool.grade_assignments`). See
+each chapter's `source/<assignment>/examples.py` for what each example hands
+in and which test cells it must fail.
 """
 
 import concurrent.futures
@@ -19,14 +19,18 @@ from pathlib import Path
 import nbformat
 import pytest
 from nbconvert.filters import strip_ansi
-
-import needs
 from rich.console import Console
 
-from autograder import class_grading, cpu_share, demo, examples, nbgrader_course
+from autograder import record_format
+from autograder.classroom import nbgrader_course, pool
+from autograder.sandbox import cpu_share
+from autograder.tools import demo, examples
 
-ASSIGNMENTS = sorted(examples.EXAMPLES)
-CASES = [(assignment, example) for assignment in ASSIGNMENTS for example in examples.EXAMPLES[assignment]]
+import needs
+
+EXAMPLES = examples.examples_by_chapter(nbgrader_course.course_root_of(__file__))
+ASSIGNMENTS = sorted(EXAMPLES)
+CASES = [(assignment, example) for assignment in ASSIGNMENTS for example in EXAMPLES[assignment]]
 
 
 @dataclasses.dataclass(frozen=True)
@@ -97,7 +101,7 @@ def test_the_source_notebook_gets_full_marks(graded, assignment):
 def test_every_example_ran_in_the_sandbox(graded, assignment):
     needs.sandbox()
     for path in graded(assignment).course.glob(f"autograded/*/{assignment}/*.ipynb"):
-        assert nbformat.read(path, as_version=4).metadata["autograder"]["sandboxed"] is True, path
+        assert nbformat.read(path, as_version=4).metadata[record_format.NOTEBOOK_KEY]["sandboxed"] is True, path
 
 
 @pytest.mark.parametrize("assignment", ASSIGNMENTS)
@@ -119,17 +123,17 @@ def test_written_answers_wait_for_the_instructor(graded, assignment):
 def test_grading_writes_each_students_feedback_and_the_export(graded, assignment):
     course = graded(assignment).course
     feedback = sorted(course.glob(f"feedback/*/{assignment}/*.html"))
-    assert len(feedback) == len(examples.EXAMPLES[assignment])
-    wrong = next(example for example in examples.EXAMPLES[assignment] if example.kind == "answers" and example.failing_cells)
+    assert len(feedback) == len(EXAMPLES[assignment])
+    wrong = next(example for example in EXAMPLES[assignment] if example.kind == "answers" and example.failing_cells)
     html = next((course / "feedback" / wrong.name / assignment).glob("*.html")).read_text()
     score = graded(assignment).grades[wrong.name].score
     assert "FAILED" in html, "the feedback shows the failed checks' messages"
     assert f"{score.auto_score:g}" in html
 
-    with open(course / class_grading.EXPORT_DIR / f"{assignment}.csv", newline="") as exported:
+    with open(course / pool.EXPORT_DIR / f"{assignment}.csv", newline="") as exported:
         rows = {row["student_id"]: row for row in csv.DictReader(exported)}
     assert {row["assignment"] for row in rows.values()} == {assignment}
-    submitted = {example.name for example in examples.EXAMPLES[assignment]}
+    submitted = {example.name for example in EXAMPLES[assignment]}
     assert set(rows) >= submitted
     # nbgrader exports every student in the gradebook: one who handed in only other chapters scores 0 here.
     assert all(float(rows[student]["raw_score"]) == 0.0 for student in set(rows) - submitted)
@@ -143,7 +147,7 @@ def test_the_score_table_shows_every_example(graded, assignment):
     console = Console(record=True, width=200)
     console.print(demo.score_table(list(graded(assignment).grades.values())))
     text = console.export_text()
-    for example in examples.EXAMPLES[assignment]:
+    for example in EXAMPLES[assignment]:
         assert example.name in text
     assert "NO" not in text.split()
 
@@ -215,7 +219,7 @@ def validated(request, course_root, student_environment, tmp_path_factory, recor
             raise failure[0]
         if not results:
             start = time.perf_counter()
-            jobs = [(a, example) for a in assignments for example in examples.EXAMPLES[a]]
+            jobs = [(a, example) for a in assignments for example in EXAMPLES[a]]
             try:
                 with concurrent.futures.ThreadPoolExecutor(_VALIDATE_LANES) as pool:
                     for a, name, validation in pool.map(lambda job: validate_one(*job), jobs):
@@ -269,7 +273,7 @@ def test_validate_and_autograde_agreement_table(request, graded, validated):
             "| --- | --- | --- | --- | --- | --- |"]
     for assignment in assignments_asked_for(request.session.items, request.module):
         validations = validated(assignment)
-        cases = examples.EXAMPLES[assignment]
+        cases = EXAMPLES[assignment]
         failing = sum(len(example.failing_cells) for example in cases)
         both = sum(len(set(validations[example.name].failed) & example.failing_cells) for example in cases)
         extra = sum(len(set(validations[example.name].failed) - example.failing_cells) for example in cases)

@@ -3,14 +3,16 @@
 import nbformat
 import pytest
 
-from autograder import judging, nbgrader_course, preprocessors
+from autograder.classroom import nbgrader_course
+from autograder.judge import judging
+from autograder.plugins import notebook_cells
 
 ASSIGNMENTS = sorted(path.parent.name for path in nbgrader_course.course_root_of(__file__).glob("source/*/*.ipynb"))
 
 
 def _autograded_test_cells(course_root, assignment):
     notebook = nbformat.read(nbgrader_course.single_notebook(course_root, assignment), as_version=4)
-    return preprocessors.autograded_test_cells(notebook)
+    return notebook_cells.autograded_test_cells(notebook)
 
 
 @pytest.mark.parametrize("assignment", ASSIGNMENTS)

@@ -47,9 +47,10 @@ from pathlib import Path
 import nbformat
 import pytest
 
-from autograder import nbgrader_course, validation
-from autograder.examples import build_submission, reference_answers
-from autograder.examples.submission import example
+from autograder import validation
+from autograder.classroom import gradebook, nbgrader_course
+from autograder.tools.examples import build_submission, example, reference_answers
+
 from browser import SCREENSHOTS, JupyterServer, Screenshots, chromium  # noqa: F401 (chromium is a fixture)
 
 REPOSITORY = Path(__file__).resolve().parent.parent.parent
@@ -666,7 +667,7 @@ def test_the_instructor_autogrades_and_grades_by_hand_in_formgrader(instructor_p
     nbgrader_course.run_nbgrader(course.root, "collect", ASSIGNMENT)
     nbgrader_course.autograde(course.root, ASSIGNMENT, student)
     record_timing(f"lab browser tests: collect and autograde {ASSIGNMENT}", time.perf_counter() - start)
-    (scores,) = nbgrader_course.read_scores(course.root, ASSIGNMENT, student)
+    (scores,) = gradebook.read_scores(course.root, ASSIGNMENT, student)
     assert not scores.failed and scores.auto_score == scores.auto_max_score, scores
     auto_score = scores.auto_score
     written = next(cell for cell in scores.cells if cell.grade_id == WRITTEN)

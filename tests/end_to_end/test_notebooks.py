@@ -13,8 +13,9 @@ from pathlib import Path
 import nbformat
 import pytest
 
+from autograder.classroom import nbgrader_course
+
 import machine_speed
-from autograder import nbgrader_course
 
 CHECK_TAG = "nbval-check-output"
 # Every notebook runs in under 3 minutes on the 2-core CI machine (chapter 01

@@ -6,7 +6,8 @@ import re
 import nbformat
 import pytest
 
-from autograder import examples, nbgrader_course, release
+from autograder.classroom import nbgrader_course
+from autograder.tools import examples, release
 
 HIDDEN_BLOCK = re.compile(r"### BEGIN HIDDEN TESTS\n(.*?)### END HIDDEN TESTS", re.DOTALL)
 SOLUTION_BLOCK = re.compile(r"### BEGIN SOLUTION\n(.*?)### END SOLUTION", re.DOTALL)
@@ -58,7 +59,7 @@ def test_release_holds_no_solution_or_hidden_test(course_root):
 def test_each_test_cell_says_where_its_hidden_tests_were(course_root):
     """Validate runs only the visible part of a test cell; in its place the
     release says that the cell is checked in full when graded, with its points."""
-    from autograder import hidden_tests
+    from autograder.plugins import hidden_tests
 
     for source_path, release_path in _pairs(course_root):
         released = {cell.metadata.nbgrader["grade_id"]: cell for cell in nbformat.read(release_path, as_version=4).cells
@@ -89,4 +90,4 @@ def test_notebooks_are_committed_clean(course_root, folder):
 
 
 def test_every_assignment_has_example_submissions(course_root):
-    assert set(nbgrader_course.assignments(course_root)) == set(examples.EXAMPLES)
+    assert set(nbgrader_course.assignments(course_root)) == set(examples.examples_by_chapter(course_root))

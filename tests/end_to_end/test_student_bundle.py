@@ -13,7 +13,8 @@ import nbformat
 import pytest
 from nbconvert.filters import strip_ansi
 
-from autograder import bundle, nbgrader_course
+from autograder.classroom import nbgrader_course
+from autograder.tools import bundle
 
 
 def _wheel_names(student_environment):
@@ -24,9 +25,9 @@ def _wheel_names(student_environment):
 def test_the_bundle_holds_no_solution_hidden_test_or_grader_file(student_environment, course_root):
     assert bundle.leaks(student_environment.bundle, course_root) == []
     names = _wheel_names(student_environment)
-    modules = {name.split("/")[1][:-3] for name in names if name.startswith("autograder/") and name.endswith(".py")}
+    modules = {name.split("/")[1].removesuffix(".py") for name in names if name.startswith("autograder/") and name.endswith(".py")}
     assert modules == set(bundle.STUDENT_MODULES)
-    assert not [name for name in names if name.endswith("grading.py") or "/examples/" in name or name.startswith("source/")]
+    assert not [name for name in names if name.endswith(("grading.py", "examples.py")) or "/examples/" in name or name.startswith("source/")]
     assert {path.name for path in student_environment.bundle.iterdir()} >= {"README.md", "requirements.txt"}
 
 
@@ -51,10 +52,10 @@ def test_the_leak_check_finds_what_must_never_be_handed_out(what, course_root, t
     elif what == "grading.py":
         shutil.copy2(course_root / "source" / "01_loss_curves" / "grading.py", fake / "grading.py")
     elif what == "example answers":
-        shutil.copytree(course_root / "autograder" / "examples", fake / "autograder" / "examples")
+        shutil.copy2(course_root / "source" / "01_loss_curves" / "examples.py", fake / "course" / "examples.py")
     elif what == "judge module":
-        (fake / "autograder").mkdir()
-        shutil.copy2(course_root / "autograder" / "judging.py", fake / "autograder" / "judging.py")
+        (fake / "autograder" / "judge").mkdir(parents=True)
+        shutil.copy2(course_root / "autograder" / "judge" / "judging.py", fake / "autograder" / "judge" / "judging.py")
     else:
         notebook = nbformat.read(source, as_version=4)
         hidden = next(cell.source for cell in notebook.cells if "BEGIN HIDDEN TESTS" in cell.source)
@@ -85,8 +86,8 @@ from keras.datasets import fashion_mnist
 data.ensure_fashion_mnist(download=False)
 (x, y), (x_test, y_test) = fashion_mnist.load_data()
 print(json.dumps({
-    "grader_modules": [name for name in ("autograder.judging", "autograder.preprocessors", "autograder.sandbox",
-                                         "autograder.examples", "autograder.rebuild", "dask", "distributed")
+    "grader_modules": [name for name in ("autograder.judge", "autograder.plugins", "autograder.sandbox", "autograder.classroom",
+                                         "autograder.tools", "dask", "distributed")
                        if importlib.util.find_spec(name) is not None],
     "searched": [str(folder) for folder in data.local_copy_dirs()],
     "packaged": str(data.PACKAGED_DATASET_DIR),

@@ -1,0 +1,1 @@
+"""The judge: decides each grade cell from the records, in a process of its own outside the student's kernel."""

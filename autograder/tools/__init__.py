@@ -1,0 +1,1 @@
+"""Instructor tools: the CLI, the demo, releases, the student bundle, example submissions and the benchmark."""

@@ -1,0 +1,141 @@
+"""Chapter 06's wrong and differently written submissions (see `autograder.tools.examples`)."""
+
+from autograder.tools.examples import example
+
+EXAMPLES = [
+    example(
+        "defaults_and_training_accuracy",
+        "callbacks left at their defaults (a checkpoint every epoch, no restored weights), StopAtAccuracy reads "
+        "the training accuracy with `>`, and the fixed cell keeps the legacy best_model.h5 name",
+        answers={
+            "make_callbacks": '''
+                def make_callbacks(checkpoint_path):
+                    return [
+                        keras.callbacks.ModelCheckpoint(checkpoint_path),
+                        keras.callbacks.EarlyStopping(patience=2),
+                    ]
+            ''',
+            "StopAtAccuracy": '''
+                class StopAtAccuracy(keras.callbacks.Callback):
+                    def __init__(self, target):
+                        super().__init__()
+                        self.target = target
+
+                    def on_epoch_end(self, epoch, logs=None):
+                        if logs["accuracy"] > self.target:
+                            self.model.stop_training = True
+            ''',
+            "fix_the_bugs": '''
+                keras.utils.set_random_seed(7)
+                quick_checkpoint_path = checkpoint_dir / "best_model.h5"
+                quick_model = build_model()
+                quick_model.compile(optimizer="adam", loss="sparse_categorical_crossentropy", metrics=["accuracy"],
+                                    steps_per_execution=32)
+                checkpoint_cb = keras.callbacks.ModelCheckpoint(quick_checkpoint_path, save_best_only=True)
+                early_stopping_cb = keras.callbacks.EarlyStopping(patience=2, restore_best_weights=True)
+                quick_history = quick_model.fit(x_train[:5000], y_train[:5000], epochs=2, batch_size=128,
+                                                validation_data=(x_val, y_val),
+                                                callbacks=[checkpoint_cb, early_stopping_cb], verbose=0)
+            ''',
+        },
+        failing_cells={"callback_settings", "early_stopping_checkpoint", "stop_at_accuracy", "fixed_training"},
+    ),
+    example(
+        "impostor_callbacks",
+        "an attack: make_callbacks returns callbacks of its own named EarlyStopping and ModelCheckpoint, with "
+        "every setting the exercise asks for, that do nothing",
+        answers={
+            "make_callbacks": '''
+                class ModelCheckpoint(keras.callbacks.Callback):
+                    def __init__(self, filepath, **settings):
+                        super().__init__()
+                        self.filepath = str(filepath)
+                        self.__dict__.update(settings)
+
+
+                class EarlyStopping(keras.callbacks.Callback):
+                    def __init__(self, **settings):
+                        super().__init__()
+                        self.__dict__.update(settings)
+
+
+                def make_callbacks(checkpoint_path):
+                    return [
+                        ModelCheckpoint(checkpoint_path, monitor="val_loss", save_best_only=True),
+                        EarlyStopping(monitor="val_loss", patience=2, restore_best_weights=True),
+                    ]
+            ''',
+        },
+        failing_cells={"callback_settings", "early_stopping_checkpoint"},
+    ),
+    example(
+        "edited_callbacks",
+        "an attack: make_callbacks builds Keras's own callbacks with every setting the exercise asks for, then "
+        "replaces EarlyStopping's on_train_end so that it never restores the best weights",
+        answers={
+            "make_callbacks": '''
+                def make_callbacks(checkpoint_path):
+                    early_stopping = keras.callbacks.EarlyStopping(monitor="val_loss", patience=2,
+                                                                   restore_best_weights=True)
+                    early_stopping.on_train_end = lambda logs=None: None
+                    return [
+                        keras.callbacks.ModelCheckpoint(checkpoint_path, monitor="val_loss", save_best_only=True),
+                        early_stopping,
+                    ]
+            ''',
+        },
+        failing_cells={"callback_settings", "early_stopping_checkpoint"},
+    ),
+    example(
+        "written_differently",
+        "right, written differently: a tuple of callbacks in the other order with every setting spelled out, "
+        "the functional API, a callback that reads logs defensively, and a string path built with os.path",
+        answers={
+            "make_callbacks": '''
+                def make_callbacks(checkpoint_path):
+                    early_stopping = keras.callbacks.EarlyStopping(
+                        monitor="val_loss", mode="min", patience=2, restore_best_weights=True, verbose=0
+                    )
+                    checkpoint = keras.callbacks.ModelCheckpoint(
+                        filepath=str(checkpoint_path), monitor="val_loss", mode="min", save_best_only=True
+                    )
+                    return early_stopping, checkpoint
+            ''',
+            "build_model": '''
+                def build_model():
+                    inputs = keras.Input(shape=(28, 28))
+                    flat = keras.layers.Flatten()(inputs)
+                    hidden = keras.layers.Dense(units=300, activation="relu")(flat)
+                    hidden = keras.layers.Dense(units=100, activation="relu")(hidden)
+                    outputs = keras.layers.Dense(units=10, activation="softmax")(hidden)
+                    return keras.Model(inputs=inputs, outputs=outputs)
+            ''',
+            "StopAtAccuracy": '''
+                class StopAtAccuracy(keras.callbacks.Callback):
+                    def __init__(self, target=0.9):
+                        super().__init__()
+                        self.target = float(target)
+
+                    def on_epoch_end(self, epoch, logs=None):
+                        accuracy = (logs or {}).get("val_accuracy")
+                        if accuracy is not None and not accuracy < self.target:
+                            print(f"Reached {accuracy:.1%} at epoch {epoch + 1}: stopping.")
+                            self.model.stop_training = True
+            ''',
+            "fix_the_bugs": '''
+                import os
+
+                keras.utils.set_random_seed(7)
+                quick_checkpoint_path = os.path.join(checkpoint_dir, "best_model.keras")
+                quick_model = build_model()
+                quick_model.compile(optimizer="adam", loss="sparse_categorical_crossentropy",
+                                    metrics=["accuracy"], steps_per_execution=32)
+                checkpoint_cb = keras.callbacks.ModelCheckpoint(quick_checkpoint_path, save_best_only=True)
+                early_stoping_cb = keras.callbacks.EarlyStopping(patience=2, restore_best_weights=True)
+                quick_history = quick_model.fit(x_train[:5000], y_train[:5000], epochs=2, batch_size=128,
+                                                validation_data=(x_val, y_val),
+                                                callbacks=[checkpoint_cb, early_stoping_cb], verbose=0)
+            ''',
+        },
+    ),
+]
