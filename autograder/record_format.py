@@ -1,7 +1,7 @@
 """The record format: where hidden tests leave their records and how they are named.
 
 The student's kernel writes records (`autograder.records`), the judge reads
-them (`autograder.judge.judging.CellRecords`) and writes the inputs a
+them (`autograder.judge.cell_records.CellRecords`) and writes the inputs a
 recorded function is called on, and the sandbox gives the kernel the two
 folders (`autograder.sandbox.bubblewrap`). All of them take the format from
 here:

@@ -8,7 +8,7 @@ thresholds live here alone.
 
 from autograder import checks
 from autograder.checks import Case
-from autograder.judge.judging import GradeCells
+from autograder.judge.grade_cells import GradeCells
 from autograder.synthetic import make_history
 
 # Accuracy is measured on the grader's held-out test images (the official test

@@ -10,7 +10,7 @@ import math
 
 from autograder import checks
 from autograder.checks import Case
-from autograder.judge.judging import GradeCells
+from autograder.judge.grade_cells import GradeCells
 from autograder.synthetic import make_history
 
 RMSPROP_EPOCHS = 3

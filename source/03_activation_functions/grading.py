@@ -11,7 +11,7 @@ import numpy as np
 
 from autograder import checks
 from autograder.checks import Case
-from autograder.judge.judging import GradeCells
+from autograder.judge.grade_cells import GradeCells
 
 # Accuracy is measured on the grader's held-out test images (the official test
 # set, which a graded kernel never holds): the reference reaches 87.2% (88.4% on the validation split).

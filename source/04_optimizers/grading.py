@@ -18,7 +18,7 @@ import numpy as np
 
 from autograder import checks
 from autograder.checks import Case
-from autograder.judge.judging import GradeCells
+from autograder.judge.grade_cells import GradeCells
 from autograder.results import CheckResult
 
 OPTIMIZER_NAMES = ("sgd", "rmsprop", "adam", "nadam", "adagrad")

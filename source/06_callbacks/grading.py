@@ -7,7 +7,7 @@ thresholds live here alone.
 """
 
 from autograder import checks
-from autograder.judge.judging import GradeCells
+from autograder.judge.grade_cells import GradeCells
 
 NUM_EPOCHS = 20  # the epoch limit of the notebook's locked training cell
 # Accuracy is measured on the grader's held-out test images (the official test

@@ -28,7 +28,7 @@ MISTAKES = {
 # decide) but with `CheckResult` alone: `autograder.checks` loads Keras, which
 # would add seconds to every student's judge while the quiz trains nothing.
 GRADING = '''\
-from autograder.judge.judging import GradeCells
+from autograder.judge.grade_cells import GradeCells
 from autograder.results import CheckResult
 
 CASES = {

@@ -7,7 +7,7 @@ import numpy as np
 import pytest
 
 from autograder import checks, codec, record_format, records
-from autograder.judge import judging
+from autograder.judge import cell_records
 
 from check_helpers import assert_fails
 
@@ -47,7 +47,7 @@ def given(request, tmp_path, monkeypatch):
             return callbacks
         monkeypatch.setenv(record_format.RECORDS_DIR_VARIABLE, str(tmp_path))
         records.callbacks("cell", "callbacks", callbacks)
-        return judging.CellRecords(tmp_path, "cell").value("callbacks")
+        return cell_records.CellRecords(tmp_path, "cell").value("callbacks")
 
     return as_checked
 
@@ -96,13 +96,13 @@ def test_a_callback_whose_methods_were_replaced_fails_whatever_its_settings(tmp_
 def test_a_single_callback_is_recorded_as_a_list_and_anything_else_fails_closed(tmp_path, monkeypatch):
     monkeypatch.setenv(record_format.RECORDS_DIR_VARIABLE, str(tmp_path))
     records.callbacks("cell", "one", keras.callbacks.EarlyStopping(patience=2))
-    assert [summary["class_name"] for summary in judging.CellRecords(tmp_path, "cell").value("one")] == ["EarlyStopping"]
+    assert [summary["class_name"] for summary in cell_records.CellRecords(tmp_path, "cell").value("one")] == ["EarlyStopping"]
     records.callbacks("cell", "mixed", [keras.callbacks.EarlyStopping(), "ModelCheckpoint"])
-    with pytest.raises(judging.RecordProblem, match="item 2 of the list"):
-        judging.CellRecords(tmp_path, "cell").value("mixed")
+    with pytest.raises(cell_records.RecordProblem, match="item 2 of the list"):
+        cell_records.CellRecords(tmp_path, "cell").value("mixed")
     records.callbacks("cell", "nothing", None)
-    with pytest.raises(judging.RecordProblem, match="expected a keras callback; found builtins.NoneType"):
-        judging.CellRecords(tmp_path, "cell").value("nothing")
+    with pytest.raises(cell_records.RecordProblem, match="expected a keras callback; found builtins.NoneType"):
+        cell_records.CellRecords(tmp_path, "cell").value("nothing")
 
 
 def test_stopped_at_target_expects_the_first_epoch_that_reaches_it():

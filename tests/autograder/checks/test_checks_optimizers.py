@@ -7,7 +7,7 @@ import keras
 import pytest
 
 from autograder import checks, codec, record_format, records
-from autograder.judge import judging
+from autograder.judge import cell_records
 
 from check_helpers import assert_fails
 
@@ -42,12 +42,12 @@ def test_a_schedule_survives_the_record_as_its_config():
 def test_an_optimizer_record_round_trips_and_a_wrong_object_fails_closed(tmp_path, monkeypatch):
     monkeypatch.setenv(record_format.RECORDS_DIR_VARIABLE, str(tmp_path))
     records.optimizer("cell", "optimizer", keras.optimizers.SGD(learning_rate=1.0, clipnorm=0.3))
-    recorded = judging.CellRecords(tmp_path, "cell").value("optimizer")
+    recorded = cell_records.CellRecords(tmp_path, "cell").value("optimizer")
     assert checks.optimizer_settings(recorded, "SGD", learning_rate=1.0).passed
     assert checks.gradient_clipping(recorded).passed
     records.optimizer("cell", "not_an_optimizer", "sgd")
-    with pytest.raises(judging.RecordProblem, match="expected a keras optimizer"):
-        judging.CellRecords(tmp_path, "cell").value("not_an_optimizer")
+    with pytest.raises(cell_records.RecordProblem, match="expected a keras optimizer"):
+        cell_records.CellRecords(tmp_path, "cell").value("not_an_optimizer")
 
 
 @pytest.mark.parametrize("as_recorded", [False, True], ids=["optimizer", "recorded summary"])

@@ -10,7 +10,8 @@ import pytest
 
 from autograder import record_format, records, synthetic
 from autograder.checks import Case
-from autograder.judge import judging
+from autograder.judge import cell_records, judging
+from autograder.judge.grade_cells import GradeCells
 from autograder.sandbox import bubblewrap
 
 import needs
@@ -23,7 +24,7 @@ def assignment(tmp_path):
     (source / "grading.py").write_text(textwrap.dedent('''
         from autograder import checks
         from autograder.checks import Case
-        from autograder.judge.judging import GradeCells
+        from autograder.judge.grade_cells import GradeCells
 
         CASES = [Case((2,), 4, "2"), Case((3,), 9, "3")]
         grade_cells = GradeCells()
@@ -85,7 +86,7 @@ def test_every_problem_fails_closed_with_a_message(assignment, monkeypatch, prob
 def test_a_recorded_history_is_judged_as_a_history(tmp_path, monkeypatch):
     monkeypatch.setenv(record_format.RECORDS_DIR_VARIABLE, str(tmp_path))
     records.value("cell", "history", synthetic.make_history(loss=[1.0], val_loss=[0.9]))
-    assert judging.CellRecords(tmp_path, "cell").value("history").history == {"loss": [1.0], "val_loss": [0.9]}
+    assert cell_records.CellRecords(tmp_path, "cell").value("history").history == {"loss": [1.0], "val_loss": [0.9]}
 
 
 @pytest.mark.parametrize("sandboxed", [True, False], ids=["sandboxed", "unsandboxed"])
@@ -167,13 +168,13 @@ def _square_with_warnings(x):
 def test_recorded_calls_keep_the_warnings_each_call_raised(assignment, monkeypatch):
     source, folder = assignment
     _record_calls(folder, monkeypatch, _square_with_warnings)
-    outcomes = judging.CellRecords(folder, "square_cases").calls(2)
+    outcomes = cell_records.CellRecords(folder, "square_cases").calls(2)
     assert [outcome.returned for outcome in outcomes] == [4, 9]
     assert outcomes[0].warnings == ("UserWarning: squaring", "RuntimeWarning: overflow encountered in exp")
     (verdict,) = judging.judge_cells(source, folder, ["square_cases"])
     assert verdict.passed, "warnings fail a call only where the judge forbids them"
     _record_calls(folder, monkeypatch, lambda x: x * x)
-    assert all(outcome.warnings == () for outcome in judging.CellRecords(folder, "square_cases").calls(2))
+    assert all(outcome.warnings == () for outcome in cell_records.CellRecords(folder, "square_cases").calls(2))
 
 
 def test_a_call_that_raises_keeps_the_warnings_before_it(assignment, monkeypatch):
@@ -184,7 +185,7 @@ def test_a_call_that_raises_keeps_the_warnings_before_it(assignment, monkeypatch
         raise ValueError("no")
 
     _record_calls(folder, monkeypatch, warns_then_raises)
-    outcome = judging.CellRecords(folder, "square_cases").calls(2)[0]
+    outcome = cell_records.CellRecords(folder, "square_cases").calls(2)[0]
     assert outcome.raised == "ValueError" and outcome.warnings == ("RuntimeWarning: about to fail",)
 
 
@@ -192,20 +193,20 @@ def test_recorded_warnings_that_are_not_strings_fail_closed(tmp_path):
     (tmp_path / "cell").mkdir()
     record = {"kind": "calls", "callable": True, "outcomes": [{"value": {"type": "int", "value": 4}, "warnings": [{"x": 1}]}]}
     (tmp_path / "cell" / "calls.json").write_text(json.dumps(record))
-    with pytest.raises(judging.RecordProblem, match="warnings"):
-        judging.CellRecords(tmp_path, "cell").calls(1)
+    with pytest.raises(cell_records.RecordProblem, match="warnings"):
+        cell_records.CellRecords(tmp_path, "cell").calls(1)
 
 
 def test_records_from_before_warnings_were_recorded_still_load(tmp_path):
     (tmp_path / "cell").mkdir()
     record = {"kind": "calls", "callable": True, "outcomes": [{"value": {"type": "int", "value": 4}}]}
     (tmp_path / "cell" / "calls.json").write_text(json.dumps(record))
-    (outcome,) = judging.CellRecords(tmp_path, "cell").calls(1)
+    (outcome,) = cell_records.CellRecords(tmp_path, "cell").calls(1)
     assert outcome.returned == 4 and outcome.warnings == ()
 
 
 def test_function_cases_registers_the_inputs_and_the_judge(tmp_path, monkeypatch):
-    grade_cells = judging.GradeCells()
+    grade_cells = GradeCells()
     grade_cells.function_cases("halve_cases", [Case((4,), 2, "4"), Case((9,), 4, "9", "Round down.")], "halve")
     grade_cells.write_inputs(tmp_path / record_format.INPUTS_SUBDIR)
     monkeypatch.setenv(record_format.RECORDS_DIR_VARIABLE, str(tmp_path))
@@ -228,23 +229,23 @@ def test_a_symlinked_record_file_is_refused(tmp_path):
     grader_file = _value_record(tmp_path / "grader_only", key="secret", value=42)
     (tmp_path / "records" / "cell").mkdir(parents=True)
     (tmp_path / "records" / "cell" / "answer.json").symlink_to(grader_file)
-    with pytest.raises(judging.RecordProblem, match="never a symbolic link"):
-        judging.CellRecords(tmp_path / "records", "cell").value("answer")
+    with pytest.raises(cell_records.RecordProblem, match="never a symbolic link"):
+        cell_records.CellRecords(tmp_path / "records", "cell").value("answer")
 
 
 def test_a_symlinked_grade_folder_is_refused(tmp_path):
     _value_record(tmp_path / "grader_only", grade_id="other_cell")
     (tmp_path / "records").mkdir()
     (tmp_path / "records" / "cell").symlink_to(tmp_path / "grader_only" / "other_cell")
-    with pytest.raises(judging.RecordProblem, match="which is a symbolic link"):
-        judging.CellRecords(tmp_path / "records", "cell").value("answer")
+    with pytest.raises(cell_records.RecordProblem, match="which is a symbolic link"):
+        cell_records.CellRecords(tmp_path / "records", "cell").value("answer")
 
 
 def test_a_fifo_instead_of_a_record_is_refused_without_blocking(tmp_path):
     (tmp_path / "cell").mkdir()
     os.mkfifo(tmp_path / "cell" / "answer.json")
-    with pytest.raises(judging.RecordProblem, match="regular file. Received: 'answer.json', which is a FIFO"):
-        judging.CellRecords(tmp_path, "cell").value("answer")
+    with pytest.raises(cell_records.RecordProblem, match="regular file. Received: 'answer.json', which is a FIFO"):
+        cell_records.CellRecords(tmp_path, "cell").value("answer")
 
 
 def test_an_oversized_record_is_refused_before_it_is_read(tmp_path, monkeypatch):
@@ -257,16 +258,16 @@ def test_an_oversized_record_is_refused_before_it_is_read(tmp_path, monkeypatch)
         raise AssertionError("the oversized record was parsed")
 
     monkeypatch.setattr(json, "loads", refuse)
-    with pytest.raises(judging.RecordProblem, match="at most 5,000,000 bytes. Received: 'answer.json' of 5,000,001 bytes"):
-        judging.CellRecords(tmp_path, "cell").value("answer")
+    with pytest.raises(cell_records.RecordProblem, match="at most 5,000,000 bytes. Received: 'answer.json' of 5,000,001 bytes"):
+        cell_records.CellRecords(tmp_path, "cell").value("answer")
 
 
 def test_a_record_with_another_hard_link_is_refused(tmp_path):
     grader_file = _value_record(tmp_path / "grader_only", key="secret")
     (tmp_path / "records" / "cell").mkdir(parents=True)
     os.link(grader_file, tmp_path / "records" / "cell" / "answer.json")
-    with pytest.raises(judging.RecordProblem, match="no other hard links"):
-        judging.CellRecords(tmp_path / "records", "cell").value("answer")
+    with pytest.raises(cell_records.RecordProblem, match="no other hard links"):
+        cell_records.CellRecords(tmp_path / "records", "cell").value("answer")
 
 
 def test_a_recorded_model_is_read_once_from_the_opened_files(tmp_path, monkeypatch):
@@ -274,7 +275,7 @@ def test_a_recorded_model_is_read_once_from_the_opened_files(tmp_path, monkeypat
 
     monkeypatch.setenv(record_format.RECORDS_DIR_VARIABLE, str(tmp_path))
     records.model("cell", "model", keras.Sequential([keras.Input((4,)), keras.layers.Dense(2)]))
-    assert judging.CellRecords(tmp_path, "cell").model().output_shape == (None, 2)
+    assert cell_records.CellRecords(tmp_path, "cell").model().output_shape == (None, 2)
     (tmp_path / "cell" / "model.weights.npz").unlink()
-    with pytest.raises(judging.RecordProblem, match="has no weights"):
-        judging.CellRecords(tmp_path, "cell").model()
+    with pytest.raises(cell_records.RecordProblem, match="has no weights"):
+        cell_records.CellRecords(tmp_path, "cell").model()

@@ -9,7 +9,7 @@ import numpy as np
 import pytest
 
 from autograder import record_format, records
-from autograder.judge import judging, rebuild
+from autograder.judge import cell_records, rebuild
 
 
 def _record(tmp_path, monkeypatch, model):
@@ -60,13 +60,13 @@ def test_an_activation_of_the_students_own_named_like_keras_is_refused_when_reco
     body = keras.Sequential([keras.Input((4,)), keras.layers.Dense(3, activation=elu)])
     model = keras.Sequential([keras.Input((4,)), body, keras.layers.Dense(2)]) if nested else body
     _record(tmp_path, monkeypatch, model)
-    with pytest.raises(judging.RecordProblem, match="activation .*elu is a function defined outside Keras"):
-        judging.CellRecords(tmp_path, "cell").model("model")
+    with pytest.raises(cell_records.RecordProblem, match="activation .*elu is a function defined outside Keras"):
+        cell_records.CellRecords(tmp_path, "cell").model("model")
     import tensorflow as tf
 
     for keras_own in ("elu", keras.activations.elu, tf.nn.elu):  # tf.nn.elu is saved as "elu" too, and computes the same
         _record(tmp_path, monkeypatch, keras.Sequential([keras.Input((4,)), keras.layers.Dense(3, activation=keras_own)]))
-        assert judging.CellRecords(tmp_path, "cell").model("model").layers[0].activation is keras.activations.elu
+        assert cell_records.CellRecords(tmp_path, "cell").model("model").layers[0].activation is keras.activations.elu
 
 
 def test_a_forged_module_path_is_refused(tmp_path, monkeypatch):

@@ -6,7 +6,7 @@ reveal this line in its output).
 
 from autograder import checks
 from autograder.checks import Case
-from autograder.judge.judging import GradeCells
+from autograder.judge.grade_cells import GradeCells
 
 MINIMUM_ACCURACY = 0.70
 # An accuracy cell measures only models of the exercise's size: build_model()'s Flatten, Dense(10)
