@@ -23,6 +23,7 @@ from distributed import Client, LocalCluster
 from nbgrader.api import Gradebook
 
 from autograder.classroom import gradebook, nbgrader_course, pool
+from autograder.tools import cli
 
 import class_quiz
 from postgres_server import PostgresServer, binaries_dir
@@ -201,5 +202,6 @@ def test_a_second_run_grades_only_what_changed_or_what_is_forced(on_dask, cluste
 
 def test_cluster_grading_refuses_the_sqlite_gradebook(on_dask, cluster):
     local_cluster, _ = cluster
-    with pytest.raises(ValueError, match="Expected --db with a PostgreSQL URL"):
+    with pytest.raises(ValueError, match="Expected `db_url` with a PostgreSQL URL") as raised:
         pool.grade_class(on_dask["course"], class_quiz.ASSIGNMENT, scheduler=local_cluster.scheduler_address)
+    assert raised.value.spelled(cli.FLAG_SPELLING).startswith("Expected --db with a PostgreSQL URL")
