@@ -39,9 +39,11 @@ DISTRIBUTION = "keras-training-course-student"
 # each a module (`records.py`) or a package (`checks/`, every `.py` file in it).
 STUDENT_MODULES = ("__init__", "checks", "codec", "performance", "record_format", "records", "results", "synthetic", "validation")
 # The requirements a student needs: the notebooks' libraries, JupyterLab, and
-# nbgrader for the Validate button and the Assignments tab.
+# nbgrader for the Validate button and the Assignments tab (and the
+# jsonschema pin that keeps them quick to start: see requirements.txt).
 STUDENT_REQUIREMENTS = (
     "tensorflow-cpu", "keras", "numpy", "scikit-learn", "matplotlib", "jupyterlab", "ipykernel", "nbgrader",
+    "jsonschema",
 )
 STUDENT_CONFIG = Path("student") / "jupyter"
 STUDENT_README = Path("student") / "README.md"

@@ -1,6 +1,8 @@
 """A student's environment: the student bundle installed in a fresh virtualenv.
 
-Built once per test session (`StudentEnvironment.create`): the bundle from
+Built once per test session (`shared`, from whichever thread asks first:
+the grading test builds it in the background while examples are graded),
+by `StudentEnvironment.create`: the bundle from
 `python -m autograder bundle`, a new virtualenv, and `pip install -r
 requirements.txt <wheel>` from the package registry, as a student would.
 Commands then run in it as on a student's laptop: a fresh home (an empty
@@ -17,6 +19,8 @@ import shutil
 import subprocess
 import sys
 import tempfile
+import threading
+import time
 from pathlib import Path
 
 from autograder.sandbox import cpu_share
@@ -104,6 +108,21 @@ class StudentEnvironment:
             if line.startswith("VALIDATE-RESULT "):
                 return json.loads(line.removeprefix("VALIDATE-RESULT "))
         raise RuntimeError(f"Validate did not answer (exit {finished.returncode}):\n{finished.stdout[-3000:]}\n{finished.stderr[-5000:]}")
+
+
+_SHARED = {}
+_SHARED_LOCK = threading.Lock()
+
+
+def shared(course_root, tmp_path_factory):
+    """Returns the session's one `StudentEnvironment` and the seconds it took to build,
+    building it on the first call; safe to call from several threads."""
+    with _SHARED_LOCK:
+        if "environment" not in _SHARED:
+            start = time.perf_counter()
+            _SHARED["environment"] = StudentEnvironment.create(course_root, tmp_path_factory.mktemp("student"))
+            _SHARED["seconds"] = time.perf_counter() - start
+        return _SHARED["environment"], _SHARED["seconds"]
 
 
 def _clean_environment(home, prefix=None):

@@ -66,7 +66,7 @@ class WorkerKiller:
         killed: `(pid, task key)` of the worker killed and the task it was running.
         graders: The processes the worker had started (the grader, the kernel) when killed.
         grader_commands: Their command lines.
-        survivors: Those still alive 10 s after the kill.
+        survivors: Those still running (not zombies) 10 s after the kill.
     """
 
     def __init__(self, client):
@@ -89,7 +89,8 @@ class WorkerKiller:
                     (task_key,) = task_keys
                     os.kill(pid, signal.SIGKILL)
                     self.killed, self.graders, self.grader_commands = (pid, task_key), graders, commands
-                    _, self.survivors = psutil.wait_procs(graders, timeout=10)
+                    _, alive = psutil.wait_procs(graders, timeout=10)
+                    self.survivors = [process for process in alive if _still_running(process)]
                     return
             time.sleep(0.1)
 
@@ -97,6 +98,16 @@ class WorkerKiller:
 def _executing_task_keys(dask_worker):
     """The keys of the tasks `dask_worker` is running now (`processing()` also lists those queued there)."""
     return [task.key for task in dask_worker.state.executing]
+
+
+def _still_running(process):
+    """Whether `process` still runs code. A zombie runs nothing and writes nothing: it waits
+    only for a parent to reap it, which in a container whose first process reaps no
+    orphans may never come."""
+    try:
+        return process.status() != psutil.STATUS_ZOMBIE
+    except psutil.NoSuchProcess:
+        return False
 
 
 def _command_line(process):

@@ -13,6 +13,7 @@ in and which test cells it must fail.
 import concurrent.futures
 import csv
 import dataclasses
+import threading
 import time
 from pathlib import Path
 
@@ -27,6 +28,7 @@ from autograder.sandbox import cpu_share
 from autograder.tools import demo, examples
 
 import needs
+import student_environment as student_environments
 
 EXAMPLES = examples.examples_by_chapter(nbgrader_course.course_root_of(__file__))
 ASSIGNMENTS = sorted(EXAMPLES)
@@ -54,11 +56,12 @@ def assignments_asked_for(items, module):
 
 
 @pytest.fixture(scope="module")
-def graded(request, course_root, tmp_path_factory, record_timing):
+def graded(request, course_root, tmp_path_factory, record_timing, validation_started):
     """Returns a function that gives an assignment's `GradedAssignment`.
 
     The first call grades the examples of every assignment the collected
-    tests ask for, in one copy of the course and one pool of workers.
+    tests ask for, in one copy of the course and one pool of workers, while
+    the validations run beside it (`validation_started`, set up first).
     """
     assignments = assignments_asked_for(request.session.items, request.module)
     course = tmp_path_factory.mktemp("course")
@@ -158,6 +161,9 @@ def test_the_score_table_shows_every_example(graded, assignment):
 # reference answer, since a student never holds the source notebook), in the
 # student's environment (the bundle, installed fresh, offline).
 _VALIDATE_LANES = 2
+# The grading pool's workers (`pool.default_workers`, one per core as memory
+# allows): what the validations share the cores with.
+_GRADING_LANES = pool.default_workers(nbgrader_course.course_root_of(__file__))
 
 
 def student_notebook(course_root, assignment, example):
@@ -178,18 +184,29 @@ class Validation:
 
 
 @pytest.fixture(scope="module")
-def validated(request, course_root, student_environment, tmp_path_factory, record_timing):
-    """Returns a function that gives an assignment's `Validation`s by example name.
+def validation_started(request, course_root, tmp_path_factory, record_timing):
+    """Starts validating every example of the assignments the collected
+    validate tests ask for, in a background thread, and returns its future
+    (`None` when no such test was collected).
 
-    The first call validates every example of the assignments the collected
-    tests ask for, `_VALIDATE_LANES` at a time, each with a student's home of its own.
+    The grading fixture asks for this one first, so Validate's lanes run
+    beside the grading pool's: the two share the cores (each task held to
+    its share of threads) instead of the validations waiting for the last
+    graded example. The student environment is built in the same thread
+    (`student_environment.shared`), also while examples are graded.
     """
-    assignments = assignments_asked_for(request.session.items, request.module)
+    asked = {item.callspec.params.get("assignment") for item in request.session.items
+             if item.module is request.module and "validated" in item.fixturenames and hasattr(item, "callspec")}
+    assignments = [assignment for assignment in ASSIGNMENTS if assignment in asked]
+    if not assignments:
+        yield None
+        return
     folder = tmp_path_factory.mktemp("validate")
-    results = {}
-    failure = []
+    stopping = threading.Event()
 
-    def validate_one(assignment, example):
+    def validate_one(environment, assignment, example):
+        if stopping.is_set():
+            raise RuntimeError("validation stopped: the grading test module ended first")
         home = folder / f"{assignment}-{example.name}"
         notebook_path = nbgrader_course.single_notebook(course_root, assignment, "release")
         work = home / "work" / assignment
@@ -197,8 +214,8 @@ def validated(request, course_root, student_environment, tmp_path_factory, recor
         notebook = student_notebook(course_root, assignment, example)
         nbformat.write(notebook, work / notebook_path.name)
         start = time.perf_counter()
-        answer = student_environment.validate(work / notebook_path.name, home,
-                                              threads=cpu_share.threads_per_task(_VALIDATE_LANES))
+        answer = environment.validate(work / notebook_path.name, home,
+                                      threads=cpu_share.threads_per_task(_VALIDATE_LANES + _GRADING_LANES))
         seconds = time.perf_counter() - start
         assert answer["success"], f"Validate could not run on {assignment}/{example.name}: {answer['value']}"
         by_source = {cell.source.strip(): cell for cell in notebook.cells}
@@ -213,22 +230,35 @@ def validated(request, course_root, student_environment, tmp_path_factory, recor
         assert not unexpected, f"Validate reported {unexpected} for {assignment}/{example.name}: {answer['value']}"
         return assignment, example.name, Validation(failed, seconds)
 
+    def validate_all():
+        environment, _ = student_environments.shared(course_root, tmp_path_factory)
+        start = time.perf_counter()
+        jobs = [(assignment, example) for assignment in assignments for example in EXAMPLES[assignment]]
+        results = {}
+        with concurrent.futures.ThreadPoolExecutor(_VALIDATE_LANES) as lanes:
+            for assignment, name, validation in lanes.map(lambda job: validate_one(environment, *job), jobs):
+                results.setdefault(assignment, {})[name] = validation
+                record_timing(f"validate {assignment} / {name} (student environment, offline)", validation.seconds)
+        record_timing(f"validate {len(jobs)} examples, {_VALIDATE_LANES} at a time beside the grading, wall time",
+                      time.perf_counter() - start)
+        return results
+
+    background = concurrent.futures.ThreadPoolExecutor(1, thread_name_prefix="validate")
+    future = background.submit(validate_all)
+    yield future
+    stopping.set()
+    background.shutdown(wait=True)
+
+
+@pytest.fixture(scope="module")
+def validated(validation_started):
+    """Returns a function that gives an assignment's `Validation`s by example name,
+    waiting for the background validation (`validation_started`) to end."""
+
     def validations(assignment):
-        assert assignment in assignments, f"{assignment} is not among the assignments collected: {assignments}"
-        if failure:
-            raise failure[0]
-        if not results:
-            start = time.perf_counter()
-            jobs = [(a, example) for a in assignments for example in EXAMPLES[a]]
-            try:
-                with concurrent.futures.ThreadPoolExecutor(_VALIDATE_LANES) as pool:
-                    for a, name, validation in pool.map(lambda job: validate_one(*job), jobs):
-                        results.setdefault(a, {})[name] = validation
-                        record_timing(f"validate {a} / {name} (student environment, offline)", validation.seconds)
-            except BaseException as error:
-                failure.append(error)
-                raise
-            record_timing(f"validate {len(jobs)} examples, {_VALIDATE_LANES} at a time, wall time", time.perf_counter() - start)
+        assert validation_started is not None, "no validate test was collected"
+        results = validation_started.result()
+        assert assignment in results, f"{assignment} is not among the assignments validated: {sorted(results)}"
         return results[assignment]
 
     return validations
