@@ -29,6 +29,7 @@ c.CourseDirectory.ignore = [
     "checkpoints",
     "grading.py",  # the grader's judges and hidden inputs: never released
     "examples.py",  # example submissions, holding reference answers: never released
+    "checked_outputs.py",  # the outputs nbval checks, for the course's own tests
     # Pages a student could hand in beside the notebook: formgrader serves a
     # submission's files from the Jupyter server's own origin.
     "*.html",

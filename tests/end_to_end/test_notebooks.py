@@ -1,8 +1,9 @@
 """Every source notebook runs top to bottom under nbval, in time, with its checked outputs.
 
 Notebooks are committed without outputs, so the outputs nbval checks (in
-cells tagged `nbval-check-output`) are kept here and put into a scratch copy
-of the notebook before nbval runs it.
+cells tagged `nbval-check-output`) are kept in each chapter's folder,
+`source/<assignment>/checked_outputs.py`, and put into a scratch copy of the
+notebook before nbval runs it.
 """
 
 import concurrent.futures
@@ -16,6 +17,7 @@ import nbformat
 import pytest
 
 from autograder.classroom import nbgrader_course
+from autograder.judge import judging
 from autograder.sandbox import cpu_share
 
 import machine_speed
@@ -31,94 +33,16 @@ COURSE_TIME_LIMIT_SECONDS = 12 * 60
 NBVAL_LANES = 2
 # Seconds each notebook took under nbval in this process.
 NOTEBOOK_SECONDS = {}
-CHECKED_OUTPUTS = {
-    "01_loss_curves/loss_curves.ipynb": {
-        "data-shapes": (
-            "training:   (48000, 28, 28) (48000,)\n"
-            "validation: (12000, 28, 28) (12000,)\n"
-            "test:       (10000, 28, 28) (10000,)\n"
-        ),
-        "history-without-validation": "History\n['accuracy', 'loss']\n[0, 1]\n",
-    },
-    "02_learning_rate/learning_rate.ipynb": {
-        "iterations-check": "Keras ran 15 iterations; your function says 15\n100 epochs would make 1500 updates\n",
-    },
-    "03_activation_functions/activation_functions.ipynb": {
-        "keras-comparison": (
-            "sigmoid                same as Keras: True\n"
-            "tanh                   same as Keras: True\n"
-            "relu                   same as Keras: True\n"
-            "leaky_relu, alpha=0.2  same as Keras: True\n"
-            "elu                    same as Keras: True\n"
-        ),
-        "linear-demo": (
-            "two linear layers, same outputs as one layer: True\n"
-            "ReLU between them, same outputs as one layer: False\n"
-        ),
-        "data-shapes": (
-            "training:   (48000, 28, 28) (48000,)\n"
-            "validation: (12000, 28, 28) (12000,)\n"
-        ),
-    },
-    "04_optimizers/optimizers.ipynb": {
-        "keras-comparison": (
-            "momentum_step,  1 step(s): same as Keras: True\n"
-            "momentum_step, 30 step(s): same as Keras: True\n"
-            "nesterov_step,  1 step(s): same as Keras: True\n"
-            "nesterov_step, 30 step(s): same as Keras: True\n"
-        ),
-        "adaptive-first-step": (
-            "SGD, learning rate 0.05  first step: w1 +0.200, w2 -1.000\n"
-            "Adagrad                  first step: w1 +0.299, w2 -0.300\n"
-            "RMSprop                  first step: w1 +0.949, w2 -0.949\n"
-            "Adam                     first step: w1 +0.300, w2 -0.300\n"
-            "Nadam                    first step: w1 +0.319, w2 -0.319\n"
-        ),
-        "compile-default": "RMSprop with learning rate 0.001\n",
-        "data-shapes": (
-            "training:   (48000, 28, 28) (48000,)\n"
-            "validation: (12000, 28, 28) (12000,)\n"
-        ),
-    },
-    "05_dropout/dropout.ipynb": {
-        "layer-facts": (
-            "shape in: (1000, 100)  shape out: (1000, 100)\n"
-            "weights of the layer: 0\n"
-            "fraction set to zero in training: 0.30\n"
-            "value of every kept output: 1.4286; 1 / (1 - rate) = 1.4286\n"
-            "mean output in training: 1.00 (mean input: 1.00)\n"
-            "at inference the output is the input: True\n"
-        ),
-        "data-shapes": (
-            "training:   (48000, 28, 28) (48000,)\n"
-            "validation: (12000, 28, 28) (12000,)\n"
-        ),
-        "determinism-demo": (
-            "training=False, two calls agree: True\n"
-            "training=True, two calls agree:  False\n"
-            "predict() twice agrees:          True\n"
-        ),
-    },
-    "06_callbacks/callbacks.ipynb": {
-        "call-tracer": (
-            "on_train_begin\n"
-            "  on_epoch_begin(epoch=0)\n"
-            "    on_train_batch_end(batch=0)\n"
-            "    on_test_end: the validation data has been evaluated\n"
-            "  on_epoch_end(epoch=0), logs holds ['accuracy', 'loss', 'val_accuracy', 'val_loss']\n"
-            "  on_epoch_begin(epoch=1)\n"
-            "    on_train_batch_end(batch=0)\n"
-            "    on_test_end: the validation data has been evaluated\n"
-            "  on_epoch_end(epoch=1), logs holds ['accuracy', 'loss', 'val_accuracy', 'val_loss']\n"
-            "on_train_end\n"
-        ),
-        "data-shapes": (
-            "training:   (48000, 28, 28) (48000,)\n"
-            "validation: (12000, 28, 28) (12000,)\n"
-        ),
-        "same-weights": "the checkpoint and the restored model have the same weights: True\n",
-    },
-}
+CHECKED_OUTPUTS_FILE = "checked_outputs.py"
+
+
+def checked_outputs(source_dir):
+    """Returns `{cell id: expected stdout}` from the chapter's `checked_outputs.py`, or `{}` if it has none."""
+    if not (Path(source_dir) / CHECKED_OUTPUTS_FILE).is_file():
+        return {}
+    return judging.load_chapter_module(
+        source_dir, CHECKED_OUTPUTS_FILE, "the outputs nbval checks", "tests/end_to_end/test_notebooks.py"
+    ).CHECKED_OUTPUTS
 
 
 def with_checked_outputs(notebook, expected_outputs):
@@ -182,9 +106,9 @@ def nbval_runs(request, course_root, tmp_path_factory, record_timing):
 
     def run(notebook):
         folder = tmp_path_factory.mktemp("nbval")
-        source = nbformat.read(course_root / "source" / notebook, as_version=4)
+        path = course_root / "source" / notebook
         copy = folder / notebook.replace("/", "__")
-        nbformat.write(with_checked_outputs(source, CHECKED_OUTPUTS.get(notebook, {})), copy)
+        nbformat.write(with_checked_outputs(nbformat.read(path, as_version=4), checked_outputs(path.parent)), copy)
         start = time.perf_counter()
         completed = run_nbval(copy, folder, threads=threads)
         return notebook, NbvalRun(completed, time.perf_counter() - start)

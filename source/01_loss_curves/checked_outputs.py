@@ -1,0 +1,18 @@
+"""The outputs nbval checks in this chapter's notebook (`tests/end_to_end/test_notebooks.py`).
+
+Notebooks are committed without outputs: the expected stdout of each cell
+tagged `nbval-check-output` is kept here, under the cell's id. Never released.
+"""
+
+CHECKED_OUTPUTS = {
+    "data-shapes": (
+        "training:   (48000, 28, 28) (48000,)\n"
+        "validation: (12000, 28, 28) (12000,)\n"
+        "test:       (10000, 28, 28) (10000,)\n"
+    ),
+    "history-without-validation": (
+        "History\n"
+        "['accuracy', 'loss']\n"
+        "[0, 1]\n"
+    ),
+}

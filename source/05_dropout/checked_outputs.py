@@ -1,0 +1,25 @@
+"""The outputs nbval checks in this chapter's notebook (`tests/end_to_end/test_notebooks.py`).
+
+Notebooks are committed without outputs: the expected stdout of each cell
+tagged `nbval-check-output` is kept here, under the cell's id. Never released.
+"""
+
+CHECKED_OUTPUTS = {
+    "layer-facts": (
+        "shape in: (1000, 100)  shape out: (1000, 100)\n"
+        "weights of the layer: 0\n"
+        "fraction set to zero in training: 0.30\n"
+        "value of every kept output: 1.4286; 1 / (1 - rate) = 1.4286\n"
+        "mean output in training: 1.00 (mean input: 1.00)\n"
+        "at inference the output is the input: True\n"
+    ),
+    "data-shapes": (
+        "training:   (48000, 28, 28) (48000,)\n"
+        "validation: (12000, 28, 28) (12000,)\n"
+    ),
+    "determinism-demo": (
+        "training=False, two calls agree: True\n"
+        "training=True, two calls agree:  False\n"
+        "predict() twice agrees:          True\n"
+    ),
+}
