@@ -15,4 +15,11 @@ CHECKED_OUTPUTS = {
         "['accuracy', 'loss']\n"
         "[0, 1]\n"
     ),
+    "same-seed-same-run": "same seed, same losses: True\n",
+    "overfitting-facts": (
+        "the validation loss is lowest before the last epoch: True\n"
+        "the training loss kept falling after that epoch: True\n"
+        "the gap between the curves is wider at the end than there: True\n"
+    ),
+    "loss-before-accuracy": "the validation accuracy peaks no earlier than the validation loss bottoms out: True\n",
 }

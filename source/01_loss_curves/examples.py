@@ -21,14 +21,18 @@ EXAMPLES = [
     ),
     example(
         "zero_based_best_epoch",
-        "best_epoch counts epochs from 0",
+        "best_epoch and best_accuracy_epoch count epochs from 0",
         answers={
             "best_epoch": '''
                 def best_epoch(history):
                     return int(np.argmin(history.history["val_loss"]))
             ''',
+            "best_accuracy_epoch": '''
+                def best_accuracy_epoch(history):
+                    return int(np.argmax(history.history["val_accuracy"]))
+            ''',
         },
-        failing_cells={"best_epoch_cases"},
+        failing_cells={"best_epoch_cases", "best_accuracy_epoch_cases"},
     ),
     example(
         "forged_history",
@@ -154,6 +158,11 @@ EXAMPLES = [
                 def best_epoch(history):
                     val_loss = history.history["val_loss"]
                     return val_loss.index(min(val_loss)) + 1
+            ''',
+            "best_accuracy_epoch": '''
+                def best_accuracy_epoch(history):
+                    epochs = range(1, len(history.epoch) + 1)
+                    return max(epochs, key=lambda epoch: history.history["val_accuracy"][epoch - 1])
             ''',
             "shows_overfitting": '''
                 def shows_overfitting(history, patience=2):

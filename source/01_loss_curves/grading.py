@@ -98,6 +98,22 @@ BEST_EPOCH_CASES = [
 ]
 grade_cells.function_cases("best_epoch_cases", BEST_EPOCH_CASES, "best_epoch")
 
+_losses = dict(loss=[1.0, 0.7, 0.5, 0.4], val_loss=[0.8, 0.6, 0.65, 0.7])
+BEST_ACCURACY_EPOCH_CASES = [
+    Case((make_history(val_loss=[0.5, 0.4, 0.45], val_accuracy=[0.80, 0.86, 0.85]),), 2,
+         "val_accuracy=[0.80, 0.86, 0.85]", "Epochs count from 1."),
+    Case((make_history(**_losses, val_accuracy=[0.80, 0.84, 0.85, 0.86]),), 4,
+         "val_loss=[0.8, 0.6, 0.65, 0.7], val_accuracy=[0.80, 0.84, 0.85, 0.86]",
+         "Use the validation accuracy: here it peaks after the lowest validation loss."),
+    Case((make_history(**_losses, accuracy=[0.70, 0.80, 0.85, 0.90], val_accuracy=[0.78, 0.84, 0.83, 0.82]),), 2,
+         "accuracy=[0.70, 0.80, 0.85, 0.90], val_accuracy=[0.78, 0.84, 0.83, 0.82]",
+         "Use the validation accuracy, not the training accuracy."),
+    Case((make_history(**_losses, val_accuracy=[0.80, 0.85, 0.83, 0.85]),), 2,
+         "val_accuracy=[0.80, 0.85, 0.83, 0.85]", "On a tie, return the first epoch."),
+    Case((make_history(loss=[0.5], val_loss=[0.6], val_accuracy=[0.7]),), 1, "a single epoch", "One epoch is epoch 1."),
+]
+grade_cells.function_cases("best_accuracy_epoch_cases", BEST_ACCURACY_EPOCH_CASES, "best_accuracy_epoch")
+
 
 _rising_at_end = make_history(loss=[0.9, 0.6, 0.4, 0.3, 0.2], val_loss=[0.8, 0.6, 0.5, 0.45, 0.5])
 _two_after_best = make_history(loss=[0.9, 0.7, 0.5, 0.4, 0.3], val_loss=[0.8, 0.6, 0.5, 0.55, 0.6])
