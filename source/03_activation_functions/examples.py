@@ -3,12 +3,22 @@
 from autograder.tools.examples import example
 
 EXAMPLES = [
-    # One submission with two mistakes: each notebook run costs CI most of a minute.
+    # One submission with three mistakes: each notebook run costs CI most of a minute.
     example(
-        "overflowing_sigmoid_bias_skips_second_layer",
+        "overflowing_sigmoid_bias_skips_second_layer_activation_ignored",
         "sigmoid is the textbook formula 1 / (1 + np.exp(-x)): right values, but np.exp overflows for x below -710; "
-        "collapse_linear_layers adds the two biases: b1 + b2 instead of sending b1 through w2",
+        "collapse_linear_layers adds the two biases: b1 + b2 instead of sending b1 through w2; "
+        "model_fn ignores its activation and always builds ReLU, so the trained 'ELU' model is not one",
         answers={
+            "model_fn": '''
+                def model_fn(activation):
+                    return keras.Sequential([
+                        keras.Input(shape=(28, 28)),
+                        keras.layers.Flatten(),
+                        keras.layers.Dense(100, activation="relu"),
+                        keras.layers.Dense(10, activation="softmax"),
+                    ])
+            ''',
             "sigmoid": '''
                 def sigmoid(x):
                     return 1 / (1 + np.exp(-x))
@@ -18,12 +28,12 @@ EXAMPLES = [
                     return w1 @ w2, b1 + b2
             ''',
         },
-        failing_cells={"sigmoid_stability", "collapse_linear_layers_cases"},
+        failing_cells={"sigmoid_stability", "collapse_linear_layers_cases", "elu_model_accuracy"},
     ),
     example(
         "written_differently",
         "right, written differently: a clipped sigmoid, tanh from sigmoid, ReLU as x * (x > 0), np.maximum, "
-        "np.dot, a list for (w, b), and the functional API",
+        "np.dot, a list for (w, b), and dead units counted from the kernel and bias with NumPy, and the functional API",
         answers={
             "sigmoid": '''
                 def sigmoid(x):
@@ -54,6 +64,13 @@ EXAMPLES = [
                     b = np.dot(b1, w2) + b2
                     return [w, b]
             ''',
+            "dead_units": '''
+                def dead_units(model, x):
+                    kernel, bias = model.layers[-2].get_weights()
+                    inputs = np.reshape(x, (len(x), -1)) @ kernel + bias
+                    alive_somewhere = (relu(inputs) > 0).any(axis=0)
+                    return len(alive_somewhere) - int(alive_somewhere.sum())
+            ''',
             "model_fn": '''
                 def model_fn(activation):
                     inputs = keras.Input(shape=(28, 28))
@@ -63,6 +80,18 @@ EXAMPLES = [
                     return keras.Model(inputs=inputs, outputs=outputs)
             ''',
         },
+    ),
+    example(
+        "dead_on_any_image",
+        "dead_units counts the units that output 0 for any image (np.any) instead of for every image",
+        answers={
+            "dead_units": '''
+                def dead_units(model, x):
+                    hidden = keras.Model(model.inputs, model.layers[-2].output).predict(x, verbose=0)
+                    return int(np.any(hidden == 0, axis=0).sum())
+            ''',
+        },
+        failing_cells={"dead_units_cases"},
     ),
     example(
         "impostor_activation",
@@ -82,6 +111,6 @@ EXAMPLES = [
                     ])
             ''',
         },
-        failing_cells={"model_fn_layers", "elu_model_accuracy"},
+        failing_cells={"elu_model_accuracy"},
     ),
 ]

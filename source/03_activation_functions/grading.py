@@ -20,8 +20,6 @@ MINIMUM_ACCURACY = 0.84
 # has 79,510 parameters; three times that leaves room for answers written
 # differently, and no room to store images in the weights instead of learning.
 MAXIMUM_PARAMETERS = 3 * 79_510
-HIDDEN_UNITS = 100
-PARAMETER_COUNT = 28 * 28 * HIDDEN_UNITS + HIDDEN_UNITS + HIDDEN_UNITS * 10 + 10
 
 grade_cells = GradeCells()
 
@@ -168,22 +166,64 @@ COLLAPSE_CASES = [
 grade_cells.function_cases("collapse_linear_layers_cases", COLLAPSE_CASES, "collapse_linear_layers")
 
 
-@grade_cells.judge("model_fn_layers")
-def model_fn_layers(records):
-    results = []
-    for activation in ("elu", "relu", "tanh"):
-        model = records.model(activation)
-        results += [
-            checks.input_shape(model, (None, 28, 28)),
-            checks.output_shape(model, (None, 10)),
-            checks.layer_sequence(model, ["Flatten", f"Dense({HIDDEN_UNITS}, {activation})", "Dense(10, softmax)"]),
-            checks.parameter_count(model, PARAMETER_COUNT),
-        ]
-    return results
+def _dead_units_case(kernel, bias, images, description, hint):
+    """A case of `dead_units`: the hidden test builds model_fn's model with `len(bias)` hidden units and this kernel
+    and bias. The expected count is computed in float32, as Keras computes; every unit's largest input is at least
+    0.05 away from 0 (or exactly 0), so rounding cannot move a unit across."""
+    kernel, bias, images = (np.asarray(array, dtype=np.float32) for array in (kernel, bias, images))
+    largest_input = (images.reshape(len(images), -1) @ kernel + bias).max(axis=0)
+    if not np.all((np.abs(largest_input) >= 0.05) | (largest_input == 0)):
+        raise ValueError(f"a unit of the dead_units case {description!r} is too close to the edge of dying")
+    return Case((kernel, bias, images), int(np.sum(largest_input <= 0)), description, hint)
+
+
+def _dead_units_cases():
+    rng = np.random.default_rng(17)
+    # A realistic model: 100 units, random weights, 40 random images; 15 units with a bias far below 0, and a
+    # bias around 0 elsewhere, so that most units are 0 on some images and not on others.
+    kernel = rng.normal(scale=0.05, size=(28 * 28, 100))
+    bias = rng.uniform(-0.3, 0.3, size=100)
+    bias[rng.choice(100, size=15, replace=False)] = -4.0
+    images = rng.uniform(0.0, 1.0, size=(40, 28, 28))
+    largest_input = (images.reshape(40, -1) @ kernel + bias).max(axis=0)
+    bias[np.abs(largest_input) < 0.05] += 0.1  # off the edge, so that float32 rounding cannot decide
+    realistic = _dead_units_case(
+        kernel, bias, images, "a model of 100 hidden units with random weights, 15 of them with bias -4; x: 40 images",
+        "Count a unit only if its output is 0 for every image: np.all(hidden == 0, axis=0), then count the True "
+        "values.")
+    # 8 units, 5 images. Pixel 0 is lit only in the last image and pixel 1 only in the first, so unit 0 is alive on
+    # the last image alone and unit 6 on the first image alone; unit 1's input is exactly 0 for every image (its
+    # output too: dead); units 2, 3, 5 and 7 are below 0 everywhere. Dead: units 1, 2, 3, 5 and 7.
+    images = rng.uniform(0.0, 1.0, size=(5, 28, 28))
+    images[:, 0, 0] = [0, 0, 0, 0, 1]
+    images[:, 0, 1] = [1, 0, 0, 0, 0]
+    kernel = np.zeros((28 * 28, 8))
+    kernel[0, 0], kernel[1, 6], kernel[0, 5] = 5.0, 5.0, 5.0
+    bias = np.array([-1.0, 0.0, -1.0, -0.5, 2.0, -10.0, -1.0, -3.0])
+    edges = _dead_units_case(
+        kernel, bias, images,
+        "a model of 8 hidden units, one alive on the last image only, one on the first image only, one whose input "
+        "is exactly 0 everywhere; x: 5 images",
+        "A unit alive on a single image is not dead; a unit whose output is exactly 0 on every image is (ReLU(0) is "
+        "0). Look at every image, not only the first or the last.")
+    all_dead = _dead_units_case(np.zeros((28 * 28, 5)), np.full(5, -1.0), rng.uniform(0.0, 1.0, size=(3, 28, 28)),
+                                "a model of 5 hidden units, all with bias -1 and zero weights; x: 3 images",
+                                "Return the number of dead units, an int: here every unit is dead.")
+    none_dead = _dead_units_case(rng.normal(scale=0.05, size=(28 * 28, 30)), np.full(30, 4.0),
+                                 rng.uniform(0.0, 1.0, size=(10, 28, 28)),
+                                 "a model of 30 hidden units, all with bias 4; x: 10 images",
+                                 "Return the number of dead units, an int: here there are none.")
+    return [realistic, edges, all_dead, none_dead]
+
+
+DEAD_UNITS_CASES = _dead_units_cases()
+grade_cells.function_cases("dead_units_cases", DEAD_UNITS_CASES, "dead_units")
 
 
 @grade_cells.judge("elu_model_accuracy")
 def elu_model_accuracy(records):
     model = records.model("model")
-    return [checks.maximum_parameter_count(model, MAXIMUM_PARAMETERS), checks.finite_loss(model),
+    # model_fn has no test cell of its own: this is where a model_fn that ignores `activation` fails.
+    return [checks.layer_sequence(model, ["Flatten", "Dense(100, elu)", "Dense(10, softmax)"]),
+            checks.maximum_parameter_count(model, MAXIMUM_PARAMETERS), checks.finite_loss(model),
             checks.minimum_accuracy(model, MINIMUM_ACCURACY)]

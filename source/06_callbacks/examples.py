@@ -41,6 +41,23 @@ EXAMPLES = [
         failing_cells={"callback_settings", "early_stopping_checkpoint", "stop_at_accuracy", "fixed_training"},
     ),
     example(
+        "stops_after_rises",
+        "stopping_epoch stops after `patience` rises in a row, each epoch's loss against the epoch before, as the "
+        "old text said, instead of after `patience` epochs without a new lowest value",
+        answers={
+            "stopping_epoch": '''
+                def stopping_epoch(val_losses, patience):
+                    rises = 0
+                    for epoch in range(2, len(val_losses) + 1):
+                        rises = rises + 1 if val_losses[epoch - 1] > val_losses[epoch - 2] else 0
+                        if rises >= patience:
+                            return epoch, val_losses.index(min(val_losses[:epoch])) + 1
+                    return len(val_losses), val_losses.index(min(val_losses)) + 1
+            ''',
+        },
+        failing_cells={"stopping_epoch_cases"},
+    ),
+    example(
         "impostor_callbacks",
         "an attack: make_callbacks returns callbacks of its own named EarlyStopping and ModelCheckpoint, with "
         "every setting the exercise asks for, that do nothing",
@@ -89,7 +106,8 @@ EXAMPLES = [
     example(
         "written_differently",
         "right, written differently: a tuple of callbacks in the other order with every setting spelled out, "
-        "the functional API, a callback that reads logs defensively, and a string path built with os.path",
+        "stopping_epoch from np.argmin of the losses so far, a callback that reads logs defensively, and a string path "
+        "built with os.path",
         answers={
             "make_callbacks": '''
                 def make_callbacks(checkpoint_path):
@@ -101,14 +119,18 @@ EXAMPLES = [
                     )
                     return early_stopping, checkpoint
             ''',
-            "build_model": '''
-                def build_model():
-                    inputs = keras.Input(shape=(28, 28))
-                    flat = keras.layers.Flatten()(inputs)
-                    hidden = keras.layers.Dense(units=300, activation="relu")(flat)
-                    hidden = keras.layers.Dense(units=100, activation="relu")(hidden)
-                    outputs = keras.layers.Dense(units=10, activation="softmax")(hidden)
-                    return keras.Model(inputs=inputs, outputs=outputs)
+            "stopping_epoch": '''
+                import numpy as np
+
+
+                def stopping_epoch(val_losses, patience):
+                    losses = np.asarray(val_losses, dtype=float)
+                    for epoch in range(1, len(losses) + 1):
+                        seen = losses[:epoch]
+                        best = int(np.argmin(seen))  # the first of equal lowest values
+                        if epoch - 1 - best >= patience:  # epochs since the best one
+                            return epoch, best + 1
+                    return len(losses), int(np.argmin(losses)) + 1
             ''',
             "StopAtAccuracy": '''
                 class StopAtAccuracy(keras.callbacks.Callback):

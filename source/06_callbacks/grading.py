@@ -7,13 +7,14 @@ thresholds live here alone.
 """
 
 from autograder import checks
+from autograder.checks import Case
 from autograder.judge.grade_cells import GradeCells
 
 NUM_EPOCHS = 20  # the epoch limit of the notebook's locked training cell
 # Accuracy is measured on the grader's held-out test images (the official test
 # set, which a graded kernel never holds): the reference reaches 88.2% (88.9% on the validation split).
 MINIMUM_ACCURACY = 0.86
-# An accuracy cell measures only models of the exercise's size: build_model()'s Flatten, Dense(300), Dense(100), Dense(10)
+# An accuracy cell measures only models of the exercise's size: the given build_model()'s Flatten, Dense(300), Dense(100), Dense(10)
 # has 266,610 parameters; three times that leaves room for answers written
 # differently, and no room to store images in the weights instead of learning.
 MAXIMUM_PARAMETERS = 3 * 266_610
@@ -70,6 +71,39 @@ def restored_model_accuracy(records):
     model = records.model("model")
     return [checks.maximum_parameter_count(model, MAXIMUM_PARAMETERS), checks.finite_loss(model),
             checks.minimum_accuracy(model, MINIMUM_ACCURACY)]
+
+
+def _stopping_case(val_losses, patience, expected, hint):
+    return Case((val_losses, patience), expected, f"val_losses={val_losses}, patience={patience}", hint)
+
+
+_NUMBERED = "Epochs are numbered from 1: return (epochs trained, epoch whose weights the model holds)."
+_NO_NEW_MINIMUM = ("An epoch improves only when its val_loss is below the lowest so far; a loss that falls, but not "
+                   "below the lowest, or that equals it, counts as an epoch without improvement. EarlyStopping does "
+                   "not wait for a rise.")
+_RESET = "An epoch that improves sets the count of epochs without improvement back to 0."
+_RESTORED = ("Keras 3 restores the best epoch's weights however training ends, also when it runs to the epoch limit; "
+             "the best epoch is the first with the lowest val_loss.")
+STOPPING_CASES = [
+    _stopping_case([0.9, 0.7, 0.6, 0.62, 0.65, 0.7, 0.5], 2, (5, 3), _NUMBERED),
+    _stopping_case([0.9, 0.6, 0.6, 0.6, 0.5], 2, (4, 2), "A tie with the lowest val_loss is not an improvement."),
+    _stopping_case([0.8, 0.5, 0.7, 0.6, 0.45, 0.4], 2, (4, 2), _NO_NEW_MINIMUM),
+    _stopping_case([0.8, 0.5, 0.7, 0.55, 0.52, 0.4], 3, (5, 2), _NO_NEW_MINIMUM),
+    _stopping_case([1.0, 1.1, 0.9, 1.0, 0.95, 0.8, 0.85, 0.9], 2, (5, 3), f"{_RESET} {_NO_NEW_MINIMUM}"),
+    _stopping_case([1.0, 0.8, 0.85, 0.7, 0.72, 0.6], 2, (6, 6),
+                   f"{_RESET} Without `patience` epochs in a row without improvement, training runs to the limit."),
+    _stopping_case([1.0, 0.9, 0.95, 0.96], 2, (4, 2), "Training stops at the end of the epoch where the count "
+                                                      "reaches patience, even when that is the last epoch."),
+    _stopping_case([1.0, 0.9, 0.95], 2, (3, 2), _RESTORED),
+    _stopping_case([0.5, 0.6, 0.4], 1, (2, 1), "With patience=1, the first epoch without improvement is the last."),
+    _stopping_case([0.3, 0.4, 0.5, 0.6, 0.7], 3, (4, 1), "The first epoch can be the best one."),
+    _stopping_case([0.5, 0.4999, 0.4998, 0.6, 0.6], 2, (5, 3), "Any amount below the lowest so far is an improvement "
+                                                              "(min_delta is 0)."),
+    _stopping_case([0.5, 0.6, 0.7], 5, (3, 1), _RESTORED),
+    _stopping_case([0.7, 0.4, 0.4, 0.3, 0.3, 0.3], 2, (6, 4), "A tie with the lowest val_loss is not an improvement; "
+                                                              "the best epoch is the first with the lowest val_loss."),
+]
+grade_cells.function_cases("stopping_epoch_cases", STOPPING_CASES, "stopping_epoch")
 
 
 # The tiny problem's val_accuracy is a multiple of 1/64, and 0.75 is one
