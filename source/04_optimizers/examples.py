@@ -6,6 +6,7 @@ EXAMPLES = [
     example(
         "mixed_up_steps",
         "momentum_step moves by the old velocity; nesterov_step looks ahead along the old velocity; "
+        "the valley's settings take gradient descent's learning rate of 0.09 with momentum 0.8, where Nesterov blows up; "
         "compile_with_sgd forgets nesterov=True; results keeps the training loss and accuracy; "
         "models is filled after the loop, so every entry is the last (AdaGrad) model",
         answers={
@@ -19,6 +20,10 @@ EXAMPLES = [
                 def nesterov_step(w, gradient, velocity, learning_rate, momentum):
                     new_velocity = momentum * velocity - learning_rate * gradient
                     return w + momentum * velocity - learning_rate * gradient, new_velocity
+            ''',
+            "tuned_settings": '''
+                TUNED_LEARNING_RATE = VALLEY_LEARNING_RATE
+                TUNED_MOMENTUM = VALLEY_MOMENTUM
             ''',
             "compile_with_sgd": '''
                 def compile_with_sgd(model):
@@ -44,7 +49,8 @@ EXAMPLES = [
     example(
         "written_differently",
         "right, written differently: NumPy functions and a list for (new_w, new_velocity), Nesterov in Sutskever's "
-        "form on top of momentum_step, positional SGD arguments with loss and metric objects, and the runs in a "
+        "form on top of momentum_step, the valley's settings picked by a search over a grid with the student's own "
+        "nesterov_step (NumPy floats), positional SGD arguments with loss and metric objects, and the runs in a "
         "list first with float() results",
         answers={
             "momentum_step": '''
@@ -58,6 +64,13 @@ EXAMPLES = [
                     # w + momentum * new_velocity - learning_rate * gradient, with -learning_rate * gradient
                     # written as new_velocity - momentum * velocity.
                     return w + (1 + momentum) * new_velocity - momentum * velocity, new_velocity
+            ''',
+            "tuned_settings": '''
+                candidates = [(learning_rate, momentum) for learning_rate in np.arange(0.01, 0.1, 0.01)
+                              for momentum in (0.5, 0.6, 0.7, 0.8, 0.9)]
+                with np.errstate(over="ignore", invalid="ignore"):
+                    TUNED_LEARNING_RATE, TUNED_MOMENTUM = min(candidates, key=lambda settings: loss_at(
+                        path_of(nesterov_step, learning_rate=settings[0], momentum=settings[1])[-1]))
             ''',
             "compile_with_sgd": '''
                 def compile_with_sgd(model):
@@ -77,6 +90,18 @@ EXAMPLES = [
                     results[name] = {key: float(np.asarray(history.history[key])[-1]) for key in ("val_loss", "val_accuracy")}
             ''',
         },
+    ),
+    example(
+        "swinging_past_the_minimum",
+        "the valley's settings keep the notebook's learning rate of 0.05 and raise the momentum to 0.9: the path "
+        "swings past the minimum and ends near 7e-2, far above 1e-4",
+        answers={
+            "tuned_settings": '''
+                TUNED_LEARNING_RATE = 0.05
+                TUNED_MOMENTUM = 0.9
+            ''',
+        },
+        failing_cells={"tuned_valley_loss"},
     ),
     example(
         "forged_runs",

@@ -6,7 +6,8 @@ EXAMPLES = [
     example(
         "linear_hidden_layer_and_predict",
         "the hidden Dense layer has no activation, so the network is linear and stays below 86% accuracy; "
-        "same_outputs_twice compares two predict() calls, which always run at inference, so it says True in training",
+        "same_outputs_twice compares two predict() calls, which always run at inference, so it says True in training; "
+        "measured_gap subtracts the validation loss from the training loss",
         answers={
             "dropout_model": '''
                 def dropout_model(rate=0.3):
@@ -24,13 +25,20 @@ EXAMPLES = [
                     second = model.predict(x, verbose=0)
                     return bool(np.array_equal(first, second))
             ''',
+            "measured_gap": '''
+                def measured_gap(model, x_train, y_train, x_val, y_val):
+                    train_loss = model.evaluate(x_train, y_train, verbose=0, return_dict=True)["loss"]
+                    val_loss = model.evaluate(x_val, y_val, verbose=0, return_dict=True)["loss"]
+                    return float(train_loss - val_loss)
+            ''',
         },
-        failing_cells={"dropout_model_layers", "same_outputs_twice_cases", "dropout_model_accuracy"},
+        failing_cells={"dropout_model_layers", "same_outputs_twice_cases", "dropout_model_accuracy", "measured_gap_cases"},
     ),
     example(
         "written_differently",
         "right, written differently: the functional API with keyword arguments, and outputs turned into "
-        "arrays with np.asarray and compared with ==",
+        "arrays with np.asarray and compared with ==, and measured_gap from evaluate()'s list, validation first, "
+        "with np.subtract",
         answers={
             "dropout_model": '''
                 def dropout_model(rate=0.3):
@@ -46,7 +54,28 @@ EXAMPLES = [
                     outputs = [np.asarray(model(x, training=training)) for _ in range(2)]
                     return bool((outputs[0] == outputs[1]).all())
             ''',
+            "measured_gap": '''
+                def measured_gap(model, x_train, y_train, x_val, y_val):
+                    losses = [model.evaluate(x, y, batch_size=512, verbose=0)[0] for x, y in ((x_val, y_val), (x_train, y_train))]
+                    return float(np.subtract(*losses))
+            ''',
         },
+    ),
+    example(
+        "training_loss_with_dropout_on",
+        "measured_gap takes the training loss as fit() does, with dropout on (model(x, training=True)), and the "
+        "validation loss with evaluate(): right for a model without dropout and for the visible test's model, "
+        "whose dropout changes nothing, wrong for a trained model with dropout",
+        answers={
+            "measured_gap": '''
+                def measured_gap(model, x_train, y_train, x_val, y_val):
+                    loss = keras.losses.SparseCategoricalCrossentropy()
+                    train_loss = float(loss(y_train, model(x_train, training=True)))
+                    val_loss = model.evaluate(x_val, y_val, verbose=0, return_dict=True)["loss"]
+                    return float(val_loss - train_loss)
+            ''',
+        },
+        failing_cells={"measured_gap_cases"},
     ),
     example(
         "impostor_dropout",
