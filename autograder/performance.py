@@ -13,9 +13,9 @@ import numpy as np
 
 from course import data
 
-SPLITS = ("validation", "held_out")
+SPLITS = ("validation", "held_out", "training")
 # How messages name each split's images.
-SPLIT_NAMES = {"validation": "validation", "held_out": "held-out test"}
+SPLIT_NAMES = {"validation": "validation", "held_out": "held-out test", "training": "training"}
 # Keras clips probabilities by the same epsilon before taking the log.
 EPSILON = 1e-7
 
@@ -42,7 +42,9 @@ def grading_data(split="validation"):
     """Returns the grader's `(images, labels)` for `split`.
 
     Args:
-        split: `"validation"` or `"held_out"`. Defaults to `"validation"`.
+        split: `"validation"`, `"held_out"` or `"training"` (the 48,000
+            images the notebooks train on, in their order). Defaults to
+            `"validation"`.
 
     Raises:
         ValueError: for any other split name.
@@ -52,10 +54,12 @@ def grading_data(split="validation"):
         return splits.x_val, splits.y_val
     if split == "held_out":
         return splits.x_test, splits.y_test
+    if split == "training":
+        return splits.x_train, splits.y_train
     raise ValueError(f"`split` must be one of {SPLITS}. Received: split={split!r}")
 
 
-def measure(model, split="validation", batch_size=1024):
+def measure(model, split="validation", batch_size=1024, num_images=None):
     """Measures `model`'s loss and accuracy on the grader's own images.
 
     Outputs that are not probabilities (rows that are negative or do not sum
@@ -65,6 +69,9 @@ def measure(model, split="validation", batch_size=1024):
         model: A Keras model mapping `(n, 28, 28)` images to `(n, 10)` scores.
         split: Which of the grader's splits to use. Defaults to `"validation"`.
         batch_size: Images per prediction batch. Defaults to 1024.
+        num_images: Measure only the split's first `num_images` images (a
+            notebook trains on `x_train[:num_images]`, say). Defaults to
+            `None`: all of them.
 
     Returns:
         A `Measurement`.
@@ -75,6 +82,10 @@ def measure(model, split="validation", batch_size=1024):
             (`check_model_shapes`), and from what it predicted.
     """
     images, labels = grading_data(split)
+    if num_images is not None:
+        if type(num_images) is not int or not 0 < num_images <= len(labels):
+            raise ValueError(f"`num_images` must be an int from 1 to {len(labels)}. Received: num_images={num_images!r}")
+        images, labels = images[:num_images], labels[:num_images]
     check_model_shapes(model, split)
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")

@@ -12,7 +12,7 @@ test cell calls `checks.minimum_accuracy(...)` whichever module defines it:
 - `models`: shapes, layers and parameter counts;
 - `histories`: what a History recorded, and that it agrees with the model;
 - `optimizers`: an optimizer's class and settings, gradient clipping;
-- `measurements`: loss and accuracy the grader measures on its own data;
+- `measurements`: loss, accuracy and the train/test gap the grader measures on its own data;
 - `callbacks`: callbacks' settings and what they did to training;
 - `tables`: a table of scores;
 - `plots`: a plot of training and validation loss;
@@ -32,7 +32,7 @@ from autograder.checks.histories import (
     optimizer_took_steps,
     steps_per_epoch,
 )
-from autograder.checks.measurements import finite_loss, loss_close_to, maximum_loss, minimum_accuracy
+from autograder.checks.measurements import finite_loss, loss_close_to, maximum_gap, maximum_loss, minimum_accuracy
 from autograder.checks.models import (
     describe_layer,
     input_shape,
@@ -52,7 +52,7 @@ __all__ = [
     "CLIPPING_SETTINGS", "Case", "HISTORY_TOLERANCE", "HistoryTolerance", "callback_settings", "checkpoint_saved",
     "describe_layer", "finite_loss", "function_cases", "gradient_clipping", "history_belongs_to", "history_epochs",
     "history_keys", "history_matches_model", "input_shape", "layer_at", "layer_descriptions", "layer_sequence",
-    "loss_close_to", "loss_plot", "maximum_loss", "maximum_parameter_count", "minimum_accuracy",
+    "loss_close_to", "loss_plot", "maximum_gap", "maximum_loss", "maximum_parameter_count", "minimum_accuracy",
     "minimum_hidden_layers", "optimizer_settings", "optimizer_took_steps", "output_shape", "parameter_count",
     "raised", "recorded_cases", "recorded_fact", "score_table", "steps_per_epoch", "stopped_at_target",
     "stopped_early",

@@ -1,6 +1,7 @@
 """Checks of how well a model does, measured by the grader on its own data
 (`autograder.performance`): a finite loss, a minimum accuracy, a maximum
-loss, a loss close to an expected one. They predict and never train.
+loss, a loss close to an expected one, a maximum gap between the loss on
+unseen and on training images. They predict and never train.
 """
 
 import math
@@ -106,3 +107,43 @@ def loss_close_to(model, expected, tolerance, compared_with, hint="", split="val
             f"give or take {tolerance:g}; measured {measured:.4f}.{f' {hint}' if hint else ''}"
         )
     return True, f"loss {measured:.6f} on the grader's {split} images; {compared_with}: {expected:.6f}"
+
+
+@_check
+def maximum_gap(model, maximum, num_training_images, split="held_out"):
+    """Checks how much better the model does on the images it trained on
+    than on images it never saw: the loss the grader measures on `split`
+    minus the loss on the first `num_training_images` of the notebooks'
+    training images, at most `maximum`.
+
+    Both losses are the cross-entropy of the model's predictions, as the
+    grader computes it (`performance.measure`): at inference, so dropout is
+    off, and without any regularisation penalty, which is part of the loss
+    Keras reports but says nothing about fit. Never the student's History,
+    whose training loss is an average over an epoch's batches.
+
+    Args:
+        maximum: The largest gap that passes.
+        num_training_images: How many images, from the start of the
+            notebooks' `x_train`, the model trained on.
+        split: The grader's images it never saw. Defaults to `"held_out"`,
+            the official test set, which a graded kernel never holds.
+    """
+    problem = _not_a_model(model)
+    if problem:
+        return problem
+    unseen = performance.measure(model, split)
+    trained_on = performance.measure(model, "training", num_images=num_training_images)
+    gap = unseen.loss - trained_on.loss
+    images = performance.SPLIT_NAMES[split]
+    measured = (
+        f"loss {unseen.loss:.4f} on the grader's {unseen.num_samples:,} {images} images, "
+        f"{trained_on.loss:.4f} on the {trained_on.num_samples:,} training images"
+    )
+    if not gap <= maximum:
+        return False, (
+            f"expected a gap of at most {maximum:.4f} between the loss on images the model never saw and on those it "
+            f"trained on; measured {gap:.4f} ({measured}). The model fits its training images much better than "
+            "others: regularise it more (a larger L2 factor or weight decay, or a higher dropout rate)."
+        )
+    return True, f"gap {gap:.4f}, at most {maximum:.4f} needed ({measured})"

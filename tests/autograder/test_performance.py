@@ -73,3 +73,14 @@ def test_a_model_that_does_not_take_the_graders_images_is_refused():
     model = keras.Sequential([keras.Input((784,)), keras.layers.Dense(10)])
     with pytest.raises(ValueError, match=r"Received: input_shape=\(None, 784\). Start the model with `keras.Input\(shape=\(28, 28\)\)`"):
         performance.measure(model)
+
+
+def test_training_split_is_the_notebooks_training_images_and_can_be_cut_short():
+    images, labels = performance.grading_data("training")
+    splits = data.load_splits()
+    np.testing.assert_array_equal(labels, splits.y_train)
+    assert images.shape == (48_000, 28, 28)
+    measurement = performance.measure(constant_model([0.1] * 10), "training", num_images=500)
+    assert measurement.num_samples == 500 and measurement.split == "training"
+    with pytest.raises(ValueError, match="Received: num_images=0"):
+        performance.measure(constant_model([0.1] * 10), "training", num_images=0)

@@ -68,3 +68,20 @@ def test_maximum_loss_is_measured_by_the_grader():
     assert result.passed and "(chance)" in result.message
     assert_fails(checks.maximum_loss(untrained, 0.417, compared_with="the model without a hidden layer"),
                  "below 0.4170", "the model without a hidden layer", "12,000 validation images")
+
+
+def test_maximum_gap_compares_unseen_images_with_those_trained_on(briefly_trained_model):
+    """One epoch on 12,000 images leaves a small gap; 40 epochs on 200 images, a large one."""
+    from course import data
+
+    result = checks.maximum_gap(briefly_trained_model, 0.2, 12_000)
+    assert result.passed and "10,000 held-out test images" in result.message and "12,000 training images" in result.message
+    assert_fails(checks.maximum_gap(briefly_trained_model, -1.0, 12_000), "at most -1.0000", "regularise it more")
+    splits = data.load_splits()
+    keras.utils.set_random_seed(0)
+    memorised = chapter_model()
+    memorised.compile(optimizer="adam", loss="sparse_categorical_crossentropy")
+    memorised.fit(splits.x_train[:200], splits.y_train[:200], batch_size=50, epochs=40, verbose=0)
+    assert_fails(checks.maximum_gap(memorised, 0.3, 200), "200 training images")
+    assert checks.maximum_gap(memorised, 0.3, 200, split="validation").passed is False
+    assert_fails(checks.maximum_gap("model", 0.3, 200), "keras.Model")
