@@ -45,7 +45,7 @@ def test_a_wrong_example_changes_only_its_own_answer(chapter):
     (wrong,) = examples.examples_for("01_loss_curves", ["zero_based_best_epoch"])
     built = answer_cells(examples.build_submission(wrong, source, release))
     reference = examples.reference_answers(source)
-    assert [grade_id for grade_id in built if built[grade_id] != reference[grade_id]] == ["best_epoch"]
+    assert [grade_id for grade_id in built if built[grade_id] != reference[grade_id]] == ["best_epoch", "best_accuracy_epoch"]
 
 
 def test_a_deleted_cell_is_missing_from_the_submission(chapter):
@@ -113,8 +113,8 @@ def chapter_problems(course_root, folder):
 
 @pytest.fixture
 def new_chapter(course_root, tmp_path):
-    """A course of one chapter, `07_new_chapter`: chapter 05's folder copied under a new name."""
-    folder = tmp_path / "source" / "07_new_chapter"
+    """A course of one chapter, `08_new_chapter`: chapter 05's folder copied under a new name."""
+    folder = tmp_path / "source" / "08_new_chapter"
     shutil.copytree(course_root / "source" / "05_dropout", folder, ignore=nbgrader_course.IGNORED)
     return folder
 
@@ -127,18 +127,18 @@ def test_every_folder_of_source_is_a_chapter(course_root):
 
 def test_a_chapter_folder_added_to_a_course_is_found_with_its_examples(course_root, new_chapter):
     course = new_chapter.parent.parent
-    assert examples.chapters(course) == ["07_new_chapter"]
-    assert chapter_problems(course, "07_new_chapter") == []
-    copied = examples.examples_for("07_new_chapter", course_root=course)
+    assert examples.chapters(course) == ["08_new_chapter"]
+    assert chapter_problems(course, "08_new_chapter") == []
+    copied = examples.examples_for("08_new_chapter", course_root=course)
     assert copied == examples.examples_for("05_dropout", course_root=course_root)
     blank = next(example for example in copied if example.kind == examples.BLANK)
-    assert blank.failing_cells == {"dropout_model_layers", "same_outputs_twice_cases", "dropout_model_accuracy"}
+    assert blank.failing_cells == {"dropout_model_layers", "same_outputs_twice_cases", "dropout_model_accuracy", "measured_gap_cases"}
 
 
 def test_every_test_cell_is_read_from_the_notebook(course_root):
     (mixed_up,) = examples.examples_for("04_optimizers", ["mixed_up_steps"], course_root)
     notebook = nbformat.read(nbgrader_course.single_notebook(course_root, "04_optimizers"), as_version=4)
-    assert mixed_up.failing_cells == examples.graded_test_cells(notebook) and len(mixed_up.failing_cells) == 5
+    assert mixed_up.failing_cells == examples.graded_test_cells(notebook) and len(mixed_up.failing_cells) == 6
 
 
 def _add_unjudged_grade_cell(folder):
