@@ -1,8 +1,4 @@
-"""The outputs nbval checks in this chapter's notebook (`tests/end_to_end/test_notebooks.py`).
-
-Notebooks are committed without outputs: the expected stdout of each cell
-tagged `nbval-check-output` is kept here, under the cell's id. Never released.
-"""
+"""What nbval must see printed by each cell of this chapter tagged `nbval-check-output` (README: Writing a chapter)."""
 
 CHECKED_OUTPUTS = {
     "keras-comparison": (
