@@ -170,3 +170,37 @@ def test_adam_accuracy_rejects_an_untrained_model_and_another_optimizer(course_r
     assert not verdict.passed
     assert "trained with Adam; found Adagrad" in verdict.message
     assert f"expected at least {grading.MINIMUM_ACCURACY:.1%} accuracy" in verdict.message
+
+
+def test_the_valley_the_judge_replays_is_keras_sgd_with_nesterov_momentum(grading):
+    learning_rate, momentum = 0.06, 0.7
+    w, velocity = grading.VALLEY_START, np.zeros(2)
+    for _ in range(grading.VALLEY_STEPS):
+        w, velocity = keras_sgd_steps(w, [grading.VALLEY_CURVATURE * w], velocity, learning_rate, momentum, nesterov=True)
+    keras_loss = 0.5 * np.sum(grading.VALLEY_CURVATURE * w**2)
+    # Keras keeps the learning rate in float32: 0.06 becomes 0.0599999986, hence the relative tolerance.
+    assert grading.valley_losses(learning_rate, momentum)[-1] == pytest.approx(keras_loss, rel=1e-4)
+
+
+@pytest.mark.parametrize("learning_rate, momentum", [(0.06, 0.7), (0.04, 0.7), (0.065, 0.6)])
+def test_tuned_valley_loss_accepts_settings_that_reach_the_bottom(course_root, records_folder, learning_rate, momentum):
+    records.value("tuned_valley_loss", "settings", {"learning_rate": learning_rate, "momentum": momentum})
+    verdict = judge(course_root, records_folder, "tuned_valley_loss")
+    assert verdict.passed, verdict.message
+
+
+@pytest.mark.parametrize(
+    "settings, expected_message",
+    [
+        ({"learning_rate": 0.05, "momentum": 0.8}, "look at the path"),
+        ({"learning_rate": 0.09, "momentum": 0.8}, "the loss grew"),
+        ({"learning_rate": 0.06, "momentum": 1.0}, "TUNED_MOMENTUM must be a number from 0 up to, not including, 1"),
+        ({"learning_rate": "0.06", "momentum": 0.7}, "TUNED_LEARNING_RATE must be a number above 0"),
+        ({"learning_rate": float("nan"), "momentum": 0.7}, "TUNED_LEARNING_RATE must be a number above 0"),
+    ],
+    ids=["the_notebooks_own_settings", "diverging", "momentum_one", "a_string", "nan"],
+)
+def test_tuned_valley_loss_rejects_settings_that_do_not(course_root, records_folder, settings, expected_message):
+    records.value("tuned_valley_loss", "settings", settings)
+    verdict = judge(course_root, records_folder, "tuned_valley_loss")
+    assert not verdict.passed and expected_message in verdict.message, verdict.message

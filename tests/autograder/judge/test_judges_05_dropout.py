@@ -116,3 +116,54 @@ def test_dropout_model_accuracy_rejects_an_untrained_model_and_weights_that_blew
     records.model("dropout_model_accuracy", "model", blown_up)
     verdict = judge(course_root, records_folder, "dropout_model_accuracy")
     assert not verdict.passed and "expected a finite loss" in verdict.message
+
+
+@pytest.fixture(scope="module")
+def gap_models():
+    """The two models the hidden test of `measured_gap_cases` records, untrained (seeded), compiled,
+    with the gap each has, measured with evaluate() as the reference answer does."""
+    from course import data
+
+    keras.utils.set_random_seed(3)
+    plain = dropout_model(rate=0.3)
+    plain = keras.Sequential([layer for layer in plain.layers if not isinstance(layer, keras.layers.Dropout)])
+    with_dropout = dropout_model(rate=0.5)
+    with_dropout.set_weights(plain.get_weights())
+    splits = data.load_splits()
+    gaps = {}
+    for key, model in (("plain", plain), ("with_dropout", with_dropout)):
+        model.compile(loss="sparse_categorical_crossentropy", metrics=["accuracy"])
+        train_loss = model.evaluate(splits.x_train[:32_000], splits.y_train[:32_000], batch_size=1024, verbose=0)[0]
+        val_loss = model.evaluate(splits.x_val, splits.y_val, batch_size=1024, verbose=0)[0]
+        gaps[key] = float(val_loss - train_loss)
+    return {"plain": plain, "with_dropout": with_dropout}, gaps
+
+
+def record_gaps(models, gaps):
+    records.value("measured_gap_cases", "gaps", gaps)
+    for key, model in models.items():
+        records.model("measured_gap_cases", key, model)
+
+
+def test_measured_gap_accepts_the_gaps_evaluate_gives(course_root, records_folder, gap_models):
+    models, gaps = gap_models
+    record_gaps(models, gaps)
+    verdict = judge(course_root, records_folder, "measured_gap_cases")
+    assert verdict.passed, verdict.message
+
+
+@pytest.mark.parametrize(
+    "wrong_gaps, expected_message",
+    [
+        (lambda gaps: {key: -gap for key, gap in gaps.items()}, "subtract the training loss from the validation loss"),
+        (lambda gaps: {**gaps, "with_dropout": gaps["with_dropout"] + 0.05}, "for the same trained weights with Dropout(0.5)"),
+        (lambda gaps: {**gaps, "plain": "0.1"}, "expected measured_gap() to return a finite float"),
+        (lambda gaps: [gaps["plain"], gaps["with_dropout"]], "expected the gaps measured_gap() returned"),
+    ],
+    ids=["training_minus_validation", "off_by_a_dropout_artefact", "a_string", "not_a_dict"],
+)
+def test_measured_gap_rejects_wrong_gaps(course_root, records_folder, gap_models, wrong_gaps, expected_message):
+    models, gaps = gap_models
+    record_gaps(models, wrong_gaps(gaps))
+    verdict = judge(course_root, records_folder, "measured_gap_cases")
+    assert not verdict.passed and expected_message in verdict.message, verdict.message

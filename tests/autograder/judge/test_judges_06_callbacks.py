@@ -3,6 +3,7 @@ left at their defaults, a checkpoint of the wrong epoch, training that never
 stopped, an untrained model, a callback that stops late, a legacy checkpoint."""
 
 import keras
+import numpy as np
 import pytest
 
 from autograder import performance, record_format, records
@@ -128,3 +129,28 @@ def test_fixed_training_rejects_a_legacy_checkpoint_name(course_root, records_fo
     records.value("fixed_training", "in_checkpoint_dir", False)
     verdict = judge(course_root, records_folder, "fixed_training")
     assert not verdict.passed and "never in the notebook's folder" in verdict.message
+
+
+def keras_early_stopping(val_losses, patience):
+    """Returns (epochs trained, epoch whose weights the model ends with) as Keras's own EarlyStopping
+    (monitor="val_loss", restore_best_weights=True) decides them for `val_losses`: the model's one
+    weight is set to each epoch's number before its end, so the weight left names the restored epoch."""
+    model = keras.Sequential([keras.Input(shape=(1,)), keras.layers.Dense(1, use_bias=False)])
+    model.stop_training = False
+    stopper = keras.callbacks.EarlyStopping(monitor="val_loss", patience=patience, restore_best_weights=True)
+    stopper.set_model(model)
+    stopper.on_train_begin()
+    for epoch, loss in enumerate(val_losses):
+        model.set_weights([np.full((1, 1), epoch + 1.0)])
+        stopper.on_epoch_end(epoch, {"val_loss": loss})
+        if model.stop_training:
+            break
+    stopper.on_train_end()
+    return epoch + 1, int(model.get_weights()[0][0, 0])
+
+
+def test_every_stopping_case_expects_what_keras_early_stopping_does(course_root):
+    grading = judging.load_grading_module(course_root / "source" / ASSIGNMENT)
+    assert len(grading.STOPPING_CASES) >= 10
+    for case in grading.STOPPING_CASES:
+        assert keras_early_stopping(*case.args) == case.expected, case.description
