@@ -3,12 +3,13 @@
 from autograder.tools.examples import example
 
 EXAMPLES = [
-    # One submission with three mistakes: each notebook run costs CI most of a minute.
+    # One submission with four mistakes: each notebook run costs CI most of a minute.
     example(
-        "overflowing_sigmoid_bias_skips_second_layer_activation_ignored",
+        "four_mistakes_overflow_bias_activation_any_image",
         "sigmoid is the textbook formula 1 / (1 + np.exp(-x)): right values, but np.exp overflows for x below -710; "
         "collapse_linear_layers adds the two biases: b1 + b2 instead of sending b1 through w2; "
-        "model_fn ignores its activation and always builds ReLU, so the trained 'ELU' model is not one",
+        "model_fn ignores its activation and always builds ReLU, so the trained 'ELU' model is not one; "
+        "dead_units counts the units that output 0 for any image (np.any) instead of for every image",
         answers={
             "model_fn": '''
                 def model_fn(activation):
@@ -27,8 +28,13 @@ EXAMPLES = [
                 def collapse_linear_layers(w1, b1, w2, b2):
                     return w1 @ w2, b1 + b2
             ''',
+            "dead_units": '''
+                def dead_units(model, x):
+                    hidden = keras.Model(model.inputs, model.layers[-2].output).predict(x, verbose=0)
+                    return int(np.any(hidden == 0, axis=0).sum())
+            ''',
         },
-        failing_cells={"sigmoid_stability", "collapse_linear_layers_cases", "elu_model_accuracy"},
+        failing_cells={"sigmoid_stability", "collapse_linear_layers_cases", "elu_model_accuracy", "dead_units_cases"},
     ),
     example(
         "written_differently",
@@ -80,18 +86,6 @@ EXAMPLES = [
                     return keras.Model(inputs=inputs, outputs=outputs)
             ''',
         },
-    ),
-    example(
-        "dead_on_any_image",
-        "dead_units counts the units that output 0 for any image (np.any) instead of for every image",
-        answers={
-            "dead_units": '''
-                def dead_units(model, x):
-                    hidden = keras.Model(model.inputs, model.layers[-2].output).predict(x, verbose=0)
-                    return int(np.any(hidden == 0, axis=0).sum())
-            ''',
-        },
-        failing_cells={"dead_units_cases"},
     ),
     example(
         "impostor_activation",

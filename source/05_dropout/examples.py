@@ -7,7 +7,9 @@ EXAMPLES = [
         "linear_hidden_layer_and_predict",
         "the hidden Dense layer has no activation, so the network is linear and stays below 86% accuracy; "
         "same_outputs_twice compares two predict() calls, which always run at inference, so it says True in training; "
-        "measured_gap subtracts the validation loss from the training loss",
+        "measured_gap takes the training loss as fit() does, with dropout on (model(x, training=True)): right for a "
+        "model without dropout and for the visible test's model, whose dropout changes nothing, wrong for a trained "
+        "model with dropout, which only the hidden test has",
         answers={
             "dropout_model": '''
                 def dropout_model(rate=0.3):
@@ -27,9 +29,10 @@ EXAMPLES = [
             ''',
             "measured_gap": '''
                 def measured_gap(model, x_train, y_train, x_val, y_val):
-                    train_loss = model.evaluate(x_train, y_train, verbose=0, return_dict=True)["loss"]
+                    loss = keras.losses.SparseCategoricalCrossentropy()
+                    train_loss = float(loss(y_train, model(x_train, training=True)))
                     val_loss = model.evaluate(x_val, y_val, verbose=0, return_dict=True)["loss"]
-                    return float(train_loss - val_loss)
+                    return float(val_loss - train_loss)
             ''',
         },
         failing_cells={"dropout_model_layers", "same_outputs_twice_cases", "dropout_model_accuracy", "measured_gap_cases"},
@@ -60,22 +63,6 @@ EXAMPLES = [
                     return float(np.subtract(*losses))
             ''',
         },
-    ),
-    example(
-        "training_loss_with_dropout_on",
-        "measured_gap takes the training loss as fit() does, with dropout on (model(x, training=True)), and the "
-        "validation loss with evaluate(): right for a model without dropout and for the visible test's model, "
-        "whose dropout changes nothing, wrong for a trained model with dropout",
-        answers={
-            "measured_gap": '''
-                def measured_gap(model, x_train, y_train, x_val, y_val):
-                    loss = keras.losses.SparseCategoricalCrossentropy()
-                    train_loss = float(loss(y_train, model(x_train, training=True)))
-                    val_loss = model.evaluate(x_val, y_val, verbose=0, return_dict=True)["loss"]
-                    return float(val_loss - train_loss)
-            ''',
-        },
-        failing_cells={"measured_gap_cases"},
     ),
     example(
         "impostor_dropout",

@@ -4,9 +4,11 @@ from autograder.tools.examples import example
 
 EXAMPLES = [
     example(
-        "defaults_and_training_accuracy",
+        "defaults_training_accuracy_and_rises",
         "callbacks left at their defaults (a checkpoint every epoch, no restored weights), StopAtAccuracy reads "
-        "the training accuracy with `>`, and the fixed cell keeps the legacy best_model.h5 name",
+        "the training accuracy with `>`, the fixed cell keeps the legacy best_model.h5 name, and stopping_epoch "
+        "stops after `patience` rises in a row, each epoch's loss against the epoch before, instead of after "
+        "`patience` epochs without a new lowest value",
         answers={
             "make_callbacks": '''
                 def make_callbacks(checkpoint_path):
@@ -37,14 +39,6 @@ EXAMPLES = [
                                                 validation_data=(x_val, y_val),
                                                 callbacks=[checkpoint_cb, early_stopping_cb], verbose=0)
             ''',
-        },
-        failing_cells={"callback_settings", "early_stopping_checkpoint", "stop_at_accuracy", "fixed_training"},
-    ),
-    example(
-        "stops_after_rises",
-        "stopping_epoch stops after `patience` rises in a row, each epoch's loss against the epoch before, as the "
-        "old text said, instead of after `patience` epochs without a new lowest value",
-        answers={
             "stopping_epoch": '''
                 def stopping_epoch(val_losses, patience):
                     rises = 0
@@ -55,7 +49,7 @@ EXAMPLES = [
                     return len(val_losses), val_losses.index(min(val_losses)) + 1
             ''',
         },
-        failing_cells={"stopping_epoch_cases"},
+        failing_cells={"callback_settings", "early_stopping_checkpoint", "stop_at_accuracy", "fixed_training", "stopping_epoch_cases"},
     ),
     example(
         "impostor_callbacks",
