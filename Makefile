@@ -77,8 +77,8 @@ browser:
 test: setup postgres browser
 	$(PYTHON) -m pytest
 
-# Measures this machine (about 21 minutes on 2 cores); BENCH_ARGS narrows it,
-# for example BENCH_ARGS="--chapter 03_activation_functions --skip grading".
+# Measures this machine (about 90 minutes on 2 cores); BENCH_ARGS narrows it,
+# for example BENCH_ARGS="--chapter 03_activation_functions --skip grading --skip seeds".
 bench: setup
 	$(PYTHON) -m autograder bench $(BENCH_ARGS)
 

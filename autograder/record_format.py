@@ -12,7 +12,8 @@ here:
     $AUTOGRADER_INPUTS_DIR/.complete (or .failed)           written once the judge is done
 
 A graded notebook's metadata holds what the grader noted about the run
-(whether it was sandboxed, why the kernel stopped) under `NOTEBOOK_KEY`.
+(whether it was sandboxed, why the kernel stopped, and the seconds of each
+stage: `prepare`, `kernel_start`, `cells`, `judge`) under `NOTEBOOK_KEY`.
 """
 
 import os

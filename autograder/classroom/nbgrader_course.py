@@ -18,7 +18,7 @@ import nbformat
 COURSE_FILES = ("nbgrader_config.py", "source")
 # nbgrader, and the kernel it starts, die with whoever started them (a grading
 # worker that is killed must not leave a grader behind writing that student's files).
-_DIE_WITH_PARENT = ("setpriv", "--pdeathsig", "KILL", "--") if shutil.which("setpriv") else ()
+DIE_WITH_PARENT = ("setpriv", "--pdeathsig", "KILL", "--") if shutil.which("setpriv") else ()
 IGNORED = shutil.ignore_patterns(".ipynb_checkpoints", "__pycache__", "*.pyc")
 
 
@@ -139,7 +139,7 @@ def run_nbgrader(course_root, *args, db_url=None, environment=None, pass_fds=(),
         NbgraderError: if nbgrader exits with an error; the message ends with
             the last lines of its output.
     """
-    command = [*_DIE_WITH_PARENT, sys.executable, "-m", module, *args]
+    command = [*DIE_WITH_PARENT, sys.executable, "-m", module, *args]
     if db_url:
         command.append(f"--CourseDirectory.db_url={db_url}")
     completed = subprocess.run(

@@ -4,9 +4,10 @@
     results = grade_assignments(".", ["01_loss_curves", "02_learning_rate"])  # One pool for both.
 
 Each task runs nbgrader's autograde and then its generate_feedback for
-one student, in one process (`grade_one`, through nbgrader's own
-API), so the gradebook, the autograded notebook and the feedback are
-exactly what nbgrader writes. Tasks go to a
+one student, through nbgrader's own API, in a grading process the worker
+keeps for all its students (`grading_server`, running `grade_one`): nbgrader
+starts once per worker, and the gradebook, the autograded notebook and the
+feedback are exactly what nbgrader writes. Tasks go to a
 Dask cluster (`dask.distributed`): by default a local one, a worker per
 task slot on this machine, with the SQLite gradebook nbgrader makes; or,
 at scale, the cluster whose scheduler is at `scheduler`, with a gradebook
@@ -15,18 +16,20 @@ machines.
 
 Nothing is lost when grading runs concurrently or a worker dies:
 
-- one task per student, and each task holds that student's lock
-  (`grading_state.student_lock`) while it and its nbgrader run, so no two
+- one task per student, and the grading process holds that student's lock
+  (`grading_state.student_lock`) while it grades them, so no two
   tasks write the same student's files or gradebook rows;
-- nbgrader, and the kernel it starts, die with the worker that started
-  them (`nbgrader_course.run_nbgrader`);
+- the grading process, and the kernel it starts, die with the worker that
+  started them (`grading_server`), and the lock with them;
 - when a worker dies, Dask gives its task to another worker, up to
   `distributed.scheduler.allowed-failures` times (3 by default);
 - a student counts as graded only once autograde and feedback have both
   finished; an interrupted student is graded again on the next run.
 
-Each task gets its share of the machine's cores (`cpu_share`): two tasks
-on two cores train with one TensorFlow thread each instead of fighting.
+Each kernel and judge trains and measures with one thread
+(`cpu_share.GRADING_THREADS`, set by the sandbox itself), so a grade is the
+same whatever the worker count; a machine's cores are used by running a
+worker on each.
 """
 
 import contextlib
@@ -36,16 +39,15 @@ import tempfile
 import time
 import uuid
 from pathlib import Path
-from urllib.parse import urlsplit
 
 import nbformat
 import psutil
 import sqlalchemy.exc
-from distributed import Client, LocalCluster, as_completed, get_worker
+from distributed import Client, LocalCluster, as_completed
 from nbgrader.api import Gradebook, MissingEntry
 
 from autograder import record_format
-from autograder.classroom import grade_one, grading_state, nbgrader_course
+from autograder.classroom import grade_one, grading_server, grading_state, nbgrader_course
 from autograder.classroom.gradebook import read_results
 from autograder.classroom.option_errors import OptionConnectionError, OptionError, literal
 from autograder.classroom.result import StudentResult  # Re-exported: results are pool.StudentResult.
@@ -64,7 +66,6 @@ class StudentTask:
     student: str
     db_url: str
     fingerprint: str
-    task_slots_per_host: dict
 
 
 def grade_class(course_root, assignment, students=None, workers=None, force=False, scheduler=None,
@@ -144,8 +145,7 @@ def grade_assignments(course_root, assignments, students=None, workers=None, for
     if pending:
         record_students(dict.fromkeys(student for _, student, _ in pending), db_url)
         with _dask_client(scheduler, workers, course_root) as client:
-            slots = task_slots_per_host(client)
-            tasks = [StudentTask(str(course_root), assignment, student, db_url, fingerprint, slots)
+            tasks = [StudentTask(str(course_root), assignment, student, db_url, fingerprint)
                      for assignment, student, fingerprint in pending]
             results += _run_tasks(client, tasks, on_result)
     for assignment in assignments:
@@ -288,18 +288,12 @@ def grade_student(task):
         set, not an exception, so one bad submission never stops the class.
     """
     start = time.perf_counter()
-    threads = cpu_share.threads_per_task(_task_slots_here(task.task_slots_per_host))
-    environment = cpu_share.thread_environment(threads)
     course_root, assignment, student = task.course_root, task.assignment, task.student
-    with grading_state.student_lock(course_root, assignment, student) as lock:
-        grading_state.forget_graded(course_root, assignment, student)
-        try:
-            nbgrader_course.run_nbgrader(course_root, assignment, student, module="autograder.classroom.grade_one",
-                                         db_url=task.db_url, environment=environment, pass_fds=(lock,))
-        except nbgrader_course.NbgraderError as error:
-            return StudentResult(student, seconds=time.perf_counter() - start, failure=_last_error_lines(str(error)),
-                                 assignment=assignment)
-        grading_state.mark_graded(course_root, assignment, student, task.fingerprint)
+    settings = [f"--CourseDirectory.db_url={task.db_url}"] if task.db_url else []
+    failure = grading_server.for_course(course_root).grade(assignment, student, settings, task.fingerprint)
+    if failure is not None:
+        return StudentResult(student, seconds=time.perf_counter() - start, failure=_last_error_lines(failure),
+                             assignment=assignment)
     (result,) = read_results(assignment, [student], task.db_url)
     return dataclasses.replace(result, seconds=time.perf_counter() - start,
                                note=kernel_stopped_note(course_root, assignment, student))
@@ -325,22 +319,6 @@ def export_csv(course_root, assignment, db_url):
     path.parent.mkdir(exist_ok=True)
     nbgrader_course.run_nbgrader(course_root, "export", "--to", str(path), "--assignment", assignment, db_url=db_url)
     return path
-
-
-def task_slots_per_host(client):
-    """Returns `{host: tasks that can run there at once}` for the cluster's workers."""
-    slots = {}
-    for info in client.scheduler_info(n_workers=-1)["workers"].values():
-        slots[info["host"]] = slots.get(info["host"], 0) + info["nthreads"]
-    return slots
-
-
-def _task_slots_here(task_slots_per_host):
-    try:
-        host = urlsplit(get_worker().address).hostname
-    except ValueError:  # Not on a worker: called directly.
-        return 1
-    return task_slots_per_host.get(host, 1)
 
 
 def _run_tasks(client, tasks, on_result):

@@ -169,7 +169,7 @@ class JudgeProcess:
     """
 
     def __init__(self, source_dir, scratch, sandboxed, limits=None, cgroup_procs=()):
-        from autograder.sandbox import bubblewrap
+        from autograder.sandbox import bubblewrap, cpu_share
 
         limits = limits or bubblewrap.JUDGE_LIMITS
         scratch = Path(scratch)
@@ -178,7 +178,8 @@ class JudgeProcess:
         self.log_path = scratch / "judge.log"
         command = [sys.executable, "-m", "autograder.judge.judging", str(Path(source_dir).resolve()),
                    str(scratch / "records"), str(self.inputs_dir), str(self.folder)]
-        environment = {**os.environ, "CUDA_VISIBLE_DEVICES": "", "TF_CPP_MIN_LOG_LEVEL": "3"}
+        environment = {**os.environ, **cpu_share.grading_thread_environment(), "CUDA_VISIBLE_DEVICES": "",
+                       "TF_CPP_MIN_LOG_LEVEL": "3"}
         environment.pop(record_format.RECORDS_DIR_VARIABLE, None)
         environment.pop(record_format.INPUTS_DIR_VARIABLE, None)
         preexec = None
@@ -275,6 +276,10 @@ def main(argv=None):
     grade_ids = json.loads(sys.stdin.read())
     verdicts = judge_cells(arguments.source_dir, arguments.records_dir, grade_ids, grade_cells)
     (arguments.judge_dir / VERDICTS_FILE).write_text(json.dumps([dataclasses.asdict(verdict) for verdict in verdicts]))
+    # Done: exit now, without the second or two TensorFlow's clean-up at exit takes.
+    sys.stdout.flush()
+    sys.stderr.flush()
+    os._exit(0)
 
 
 def _check_grading_data():

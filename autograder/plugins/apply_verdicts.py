@@ -67,7 +67,11 @@ class ApplyVerdicts(NbGraderPreprocessor):
             else:
                 cell.outputs.append(error_output("GradingFailed", verdict.message))
             cell.source = HIDDEN_TESTS.sub(_hidden_tests_line(cell.metadata.nbgrader), cell.source)
-        nb.metadata[record_format.NOTEBOOK_KEY] = {"sandboxed": info["sandboxed"], "stopped": info["stopped"]}
+        nb.metadata[record_format.NOTEBOOK_KEY] = {
+            "sandboxed": info["sandboxed"],
+            "stopped": info["stopped"],
+            "seconds": {stage: round(seconds, 3) for stage, seconds in info.get("seconds", {}).items()},
+        }
         del resources[RESOURCE_KEY]
         return nb, resources
 

@@ -36,7 +36,7 @@ from autograder.judge import judging
 from autograder.plugins import output_limits
 from autograder.plugins.notebook_cells import RESOURCE_KEY, autograded_test_cells, error_output
 from autograder.plugins.sandboxed_kernel_manager import SandboxedKernelManager
-from autograder.sandbox import bubblewrap, cgroups
+from autograder.sandbox import bubblewrap, cgroups, cpu_share
 from course import data
 
 _SANDBOX_PROBLEM = {}
@@ -81,6 +81,10 @@ class SandboxedExecute(Execute):
     max_file_bytes = Integer(bubblewrap.Limits.max_file_bytes, help="Largest file the kernel may write.").tag(config=True)
     judge_timeout = Integer(900, help="Seconds the judging process may take for one notebook.").tag(config=True)
     interrupt_on_timeout = Bool(False)
+    # After the last cell the kernel is killed rather than asked to exit: its
+    # records are written by then, its files die with the sandbox, and a
+    # graceful exit spends a second or two in TensorFlow's clean-up.
+    shutdown_kernel = Enum(["graceful", "immediate"], default_value="immediate")
 
     def __init__(self, *args, **kwargs):
         kwargs.setdefault("kernel_manager_class", SandboxedKernelManager)
@@ -109,6 +113,7 @@ class SandboxedExecute(Execute):
                 a kernel that cannot import the course, a judge that
                 cannot start), instead of scoring the student zero.
         """
+        started = time.monotonic()
         bubblewrap.sweep_stale_scratch()
         submission_dir = Path(resources["metadata"]["path"])
         problem = self._sandbox_problem()
@@ -122,7 +127,9 @@ class SandboxedExecute(Execute):
         self._sandboxed = not problem
         scratch = bubblewrap.Scratch()
         self._cgroup = judge_cgroup = judge = None
-        saved_variables = {name: os.environ.get(name) for name in (record_format.RECORDS_DIR_VARIABLE, record_format.INPUTS_DIR_VARIABLE, "PYTHONPATH")}
+        kernel_variables = (record_format.RECORDS_DIR_VARIABLE, record_format.INPUTS_DIR_VARIABLE, "PYTHONPATH",
+                            *cpu_share.THREAD_VARIABLES)
+        saved_variables = {name: os.environ.get(name) for name in kernel_variables}
         try:
             try:
                 self._layout = bubblewrap.grading_layout(scratch.path, submission_dir)
@@ -135,11 +142,14 @@ class SandboxedExecute(Execute):
             judge = judging.JudgeProcess(_source_dir(self.config, resources), scratch.path, self._sandboxed,
                                          cgroup_procs=judge_cgroup.procs_files if judge_cgroup else ())
             self._cgroup = cgroups.KernelCgroup.create(scratch.path.name, self.memory_bytes, self.max_processes) if self._sandboxed else None
-            resources[RESOURCE_KEY] = {"sandboxed": self._sandboxed, "stopped": None}
+            resources[RESOURCE_KEY] = {"sandboxed": self._sandboxed, "stopped": None, "seconds": {}}
             # For an unsandboxed kernel, which inherits this environment.
             os.environ[record_format.RECORDS_DIR_VARIABLE] = str(self._layout.records_dir)
             os.environ[record_format.INPUTS_DIR_VARIABLE] = str(self._layout.inputs_dir)
             os.environ["PYTHONPATH"] = os.pathsep.join(self._layout.python_path)
+            os.environ.update(cpu_share.grading_thread_environment())
+            seconds = resources[RESOURCE_KEY]["seconds"]
+            seconds["prepare"] = time.monotonic() - started
             start = time.monotonic()
             self._run(nb, resources, km)
             self.log.info("Executed in %.1f s (%s)", time.monotonic() - start, "sandboxed" if self._sandboxed else "NOT sandboxed")
@@ -150,7 +160,8 @@ class SandboxedExecute(Execute):
             start = time.monotonic()
             grade_ids = [cell.metadata.nbgrader["grade_id"] for cell in autograded_test_cells(self.nb)]
             verdicts = judge.verdicts(grade_ids, self.judge_timeout)
-            self.log.info("Judged %d grade cells in %.1f s", len(grade_ids), time.monotonic() - start)
+            seconds["judge"] = time.monotonic() - start
+            self.log.info("Judged %d grade cells in %.1f s", len(grade_ids), seconds["judge"])
             self.resources[RESOURCE_KEY]["verdicts"] = {verdict.grade_id: verdict for verdict in verdicts}
         finally:
             for name, value in saved_variables.items():
@@ -202,9 +213,12 @@ class SandboxedExecute(Execute):
         self._cell_timeout = 120  # for the kernel_info request
         stopped = None
         try:
+            start = time.monotonic()
             with self.setup_kernel():
                 info = self.wait_for_reply(self.kc.kernel_info())
                 self.nb.metadata["language_info"] = info["content"]["language_info"]
+                self.resources[RESOURCE_KEY]["seconds"]["kernel_start"] = time.monotonic() - start
+                start = time.monotonic()
                 deadline = time.monotonic() + self.notebook_timeout
                 for index, cell in enumerate(self.nb.cells):
                     if stopped:
@@ -219,6 +233,7 @@ class SandboxedExecute(Execute):
                     self._cell_timeout = max(1, int(min(self.timeout or remaining, remaining)))
                     self._limited_by_notebook = not self.timeout or remaining < self.timeout
                     stopped = self._execute(cell, index)
+                self.resources[RESOURCE_KEY]["seconds"]["cells"] = time.monotonic() - start
                 self.set_widgets_metadata()
         except Exception as error:  # The kernel may fail to start or die between cells.
             if stopped is None:

@@ -417,9 +417,8 @@ def _parents(path, created):
 def _environment(python_path, keras_home, matplotlib_backend="Agg"):
     from autograder.sandbox import cpu_share
 
-    threads = {name: os.environ[name] for name in cpu_share.THREAD_VARIABLES if name in os.environ}
     environment = {
-        **threads,
+        **cpu_share.grading_thread_environment(),
         "PATH": f"{Path(sys.executable).parent}:/usr/bin:/bin",
         "HOME": SANDBOX_HOME,
         "LANG": "C.UTF-8",

@@ -11,7 +11,7 @@ Examples:
     python -m autograder release --check
     python -m autograder sandbox-check
     python -m autograder bench
-    python -m autograder bench --chapter 03_activation_functions --skip grading
+    python -m autograder bench --chapter 03_activation_functions --skip grading --skip seeds
 
 Exit codes:
     0: done; every submission was graded, the demo's examples scored as
@@ -112,10 +112,12 @@ def build_parser():
     bench_parser = commands.add_parser(
         "bench",
         help="measure notebook, grading and training speed on this machine",
-        description="Runs each chapter's notebook as shipped and with Keras's defaults (steps_per_execution=1), "
-        "autogrades example submissions with 1 and 2 workers, and times chapter 01's model's training against "
-        "NumPy's float32 matmul. Writes a JSON file and prints tables. Takes about 21 minutes on 2 cores.",
-        epilog="Example: python -m autograder bench --chapter 03_activation_functions --skip grading",
+        description="Runs each chapter's notebook as shipped and with Keras's defaults (steps_per_execution=1); "
+        "grades each chapter's blank submission stage by stage (the fixed cost), the references with 1 and 2 workers, "
+        "and every example as one class (course); times chapter 01's model's training against NumPy's float32 "
+        "matmul; grades each reference at five seeds against its bars (seeds). Writes a JSON file and prints tables. "
+        "Takes about 90 minutes on 2 cores.",
+        epilog="Example: python -m autograder bench --chapter 03_activation_functions --skip grading --skip seeds",
     )
     bench_parser.add_argument("--output", default=str(bench.DEFAULT_OUTPUT), help="the JSON file to write (default: %(default)s)")
     bench_parser.add_argument("--chapter", action="append", help="chapter to measure; repeat for more (default: all)")

@@ -12,8 +12,11 @@ from autograder.judge.grade_cells import GradeCells
 from autograder.synthetic import make_history
 
 # Accuracy is measured on the grader's held-out test images (the official test
-# set, which a graded kernel never holds): the reference reaches 87.2% (88.3% on the validation split).
-MINIMUM_ACCURACY = 0.85
+# set, which a graded kernel never holds): the reference reaches 85.6% to 87.8%
+# over five seeds (87.2% as shipped); the model without a hidden layer 84.2%,
+# one epoch of the reference 83.3%.
+# The bar: README, "How the bars were chosen" (measured with `make bench`'s seeds part, one thread).
+MINIMUM_ACCURACY = 0.845
 # An accuracy cell measures only models of the exercise's size: model_fn()'s Flatten, Dense(100), Dense(10)
 # has 79,510 parameters; three times that leaves room for answers written
 # differently, and no room to store images in the weights instead of learning.

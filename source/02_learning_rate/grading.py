@@ -16,15 +16,19 @@ from autograder.synthetic import make_history
 RMSPROP_EPOCHS = 3
 # 48,000 training images in batches of 64.
 RMSPROP_STEPS_PER_EPOCH = 750
-# RMSprop at 0.01 ends 3 epochs between 79.9% and 86.0% depending on the seed and on
-# how many threads TensorFlow uses (measured: seeds 42, 1, 2, 3 at 1 and 2
-# threads); the diverging run at 1.0 stays near 10%. 75% passes every right
-# training, whatever the machine or the number of graders running at once.
-MINIMUM_RMSPROP_ACCURACY = 0.75
-DIVERGING_LEARNING_RATE = 1.0
 # Accuracy is measured on the grader's held-out test images (the official test
-# set, which a graded kernel never holds): the references reach 84.1% with RMSprop(0.01) and 83.1% clipped (85.1% and 84.4% on the validation split).
-MINIMUM_CLIPPED_ACCURACY = 0.80
+# set, which a graded kernel never holds). With one TensorFlow thread, as every
+# graded kernel trains, RMSprop at 0.01 ends 3 epochs between 81.6% and 85.1%
+# over ten seeds (81.6% as shipped); the diverging run at 1.0 stays near 10%.
+# The model without a hidden layer reaches 78.9% (and fails the layer check);
+# one epoch 81.6%, which the step count rejects; 128 batches 67.5%.
+# The bar: README, "How the bars were chosen" (measured with `make bench`'s seeds part, one thread).
+MINIMUM_RMSPROP_ACCURACY = 0.805
+DIVERGING_LEARNING_RATE = 1.0
+# SGD(1.0) with clipping ends 3 epochs between 82.6% and 84.9% over ten seeds
+# (83.1% as shipped); the model without a hidden layer 81.5% (and fails the
+# layer check), one epoch 77.9%.
+MINIMUM_CLIPPED_ACCURACY = 0.815
 # An accuracy cell measures only models of the exercise's size: dense_model()'s Flatten, Dense(100), Dense(10)
 # has 79,510 parameters; three times that leaves room for answers written
 # differently, and no room to store images in the weights instead of learning.
@@ -137,8 +141,9 @@ def clipped_optimizer(records):
 def clipped_training(records):
     model = records.model("model")
     return [checks.optimizer_took_steps(records.training_steps("model")),
-            checks.maximum_parameter_count(model, MAXIMUM_PARAMETERS), checks.finite_loss(model),
-            checks.minimum_accuracy(model, MINIMUM_CLIPPED_ACCURACY)]
+            # The notebook gives this model; no other is measured.
+            checks.layer_sequence(model, ["Flatten", "Dense(100, relu)", "Dense(10, softmax)"]),
+            checks.finite_loss(model), checks.minimum_accuracy(model, MINIMUM_CLIPPED_ACCURACY)]
 
 
 @grade_cells.judge("bigger_model_structure")

@@ -14,7 +14,10 @@ from autograder.checks import Case
 from autograder.judge.grade_cells import GradeCells
 
 # Accuracy is measured on the grader's held-out test images (the official test
-# set, which a graded kernel never holds): the reference reaches 87.2% (88.4% on the validation split).
+# set, which a graded kernel never holds): the reference reaches 85.4% to 87.4%
+# over five seeds (87.2% as shipped); one epoch of it 83.7%; the model without
+# a hidden layer 84.4%, which the judge's layer check rejects.
+# The bar: README, "How the bars were chosen" (measured with `make bench`'s seeds part, one thread).
 MINIMUM_ACCURACY = 0.84
 # An accuracy cell measures only models of the exercise's size: model_fn('elu')'s Flatten, Dense(100), Dense(10)
 # has 79,510 parameters; three times that leaves room for answers written

@@ -18,8 +18,11 @@ from autograder.results import CheckResult
 from course import data
 
 # Accuracy is measured on the grader's held-out test images (the official test
-# set, which a graded kernel never holds): the reference reaches 87.4% (88.0% on the validation split); the bar was 86% on validation.
-MINIMUM_ACCURACY = 0.85
+# set, which a graded kernel never holds): the reference reaches 87.0% to 87.4%
+# over five seeds (87.4% as shipped); the model without a hidden layer 83.5%,
+# one epoch of the reference 82.6%.
+# The bar: README, "How the bars were chosen" (measured with `make bench`'s seeds part, one thread).
+MINIMUM_ACCURACY = 0.86
 # An accuracy cell measures only models of the exercise's size: dropout_model()'s Flatten, Dense(512), Dropout, Dense(10)
 # has 407,050 parameters; three times that leaves room for answers written
 # differently, and no room to store images in the weights instead of learning.

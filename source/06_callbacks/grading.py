@@ -12,8 +12,11 @@ from autograder.judge.grade_cells import GradeCells
 
 NUM_EPOCHS = 20  # the epoch limit of the notebook's locked training cell
 # Accuracy is measured on the grader's held-out test images (the official test
-# set, which a graded kernel never holds): the reference reaches 88.2% (88.9% on the validation split).
-MINIMUM_ACCURACY = 0.86
+# set, which a graded kernel never holds): the reference reaches 86.9% to 88.2%
+# over five seeds (88.2% as shipped); the model without a hidden layer 84.2%,
+# one epoch of the reference 83.5%.
+# The bar: README, "How the bars were chosen" (measured with `make bench`'s seeds part, one thread).
+MINIMUM_ACCURACY = 0.855
 # An accuracy cell measures only models of the exercise's size: the given build_model()'s Flatten, Dense(300), Dense(100), Dense(10)
 # has 266,610 parameters; three times that leaves room for answers written
 # differently, and no room to store images in the weights instead of learning.

@@ -155,6 +155,45 @@ def test_the_score_table_shows_every_example(graded, assignment):
     assert "NO" not in text.split()
 
 
+# The same grade whatever the worker count or machine: one chapter's
+# reference and a wrong example, graded again with one worker while the
+# grader's own environment asks for 8 threads (what a bigger machine's
+# share would have been). Chapter 01 is the quickest with a measured accuracy.
+REPRODUCED_CHAPTER = "01_loss_curves"
+REPRODUCED_EXAMPLES = ("reference", "dense1_output")
+
+
+def verdict_texts(course, assignment, student):
+    """`{grade_id: what the grader wrote under the cell}` of a graded notebook."""
+    path = next((Path(course) / "autograded" / student / assignment).glob("*.ipynb"))
+    return {
+        cell.metadata.nbgrader["grade_id"]: "\n".join(output.get("text", "") + output.get("evalue", "") for output in cell.outputs)
+        for cell in nbformat.read(path, as_version=4).cells
+        if cell.cell_type == "code" and cell.metadata.get("nbgrader", {}).get("grade")
+    }
+
+
+@pytest.mark.parametrize("assignment", [REPRODUCED_CHAPTER])
+def test_a_submission_gets_the_same_numbers_and_score_with_one_worker_or_two(graded, assignment, tmp_path, monkeypatch,
+                                                                            record_timing):
+    with_two = graded(assignment)
+    for name in cpu_share.THREAD_VARIABLES:
+        monkeypatch.setenv(name, "8")
+    start = time.perf_counter()
+    again = demo.grade_examples(nbgrader_course.course_root_of(__file__), tmp_path / "course", [assignment],
+                                example_names=list(REPRODUCED_EXAMPLES), workers=1)
+    record_timing(f"grade {assignment} {', '.join(REPRODUCED_EXAMPLES)} again with 1 worker", time.perf_counter() - start)
+    for grade in again:
+        name = grade.example.name
+        first = verdict_texts(with_two.course, assignment, name)
+        second = verdict_texts(tmp_path / "course", assignment, name)
+        assert second == first, f"{name}: the verdicts differ between 2 workers and 1"
+        assert grade.score.auto_score == with_two.grades[name].score.auto_score
+    measured = verdict_texts(tmp_path / "course", assignment, "reference")
+    assert any("accuracy" in text and "% on the grader's" in text for text in measured.values()), \
+        "the comparison covers a number the grader measured"
+
+
 # Validate (the lab's button, nbgrader's fixed pipeline) against autograde.
 # Each example is handed to Validate as the student's notebook: the release
 # with their answers (the reference example as the release with every

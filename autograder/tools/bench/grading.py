@@ -1,45 +1,55 @@
-"""Autograde time per submission, and class grading throughput with 1 and 2 workers.
+"""What grading costs: the fixed cost per submission by stage, and class throughput.
 
-Grading runs `autograder.classroom.pool.grade_class` (real nbgrader) in
-scratch copies of the course, each with its release generated and example
-submissions placed in `submitted/` by the demo's `stage_examples`:
+Grading runs `autograder.classroom.pool` (real nbgrader, the class
+grader's own path) in scratch copies of the course, each with its release
+generated and example submissions placed in `submitted/` by the demo's
+`stage_examples`:
 
-- per chapter, the `reference` submission (the instructor's notebook): its
-  autograde seconds;
-- for one chapter (`THROUGHPUT_CHAPTER`), its first four example submissions
-  (`reference`, `blank` and two more, see `throughput_examples`), graded with
-  `workers=1` and again, in a fresh copy, with `workers=2`: submissions per
-  minute of wall time, and the speed-up. The `workers=1` run also gives that
-  chapter's per-submission times.
+- **fixed cost**: every chapter's `blank` submission (the release, nothing
+  answered: it trains nothing), graded as one class with one worker. Each
+  is broken into stages: what the sandboxed execution noted in the graded
+  notebook (`prepare`, `kernel_start`, `cells`, of which the first code
+  cell's imports, and `judge`), and the rest of the task (nbgrader's own
+  steps, feedback, the gradebook, Dask);
+- **throughput**: every chapter's `reference` submission, graded as one
+  class with `workers=1` and again, in a fresh copy, with `workers=2`:
+  submissions per minute and the speed-up; the `workers=1` run gives each
+  chapter's reference seconds;
+- **course** (optional, long): every example of every chapter graded as
+  one class with the default workers, as the tests grade them.
 """
 
 import dataclasses
-import statistics
+import datetime
 import tempfile
 import time
 from pathlib import Path
 
+import nbformat
+
+from autograder import record_format
 from autograder.tools import examples
 
-THROUGHPUT_CHAPTER = "01_loss_curves"
 WORKER_COUNTS = (1, 2)
-THROUGHPUT_SUBMISSIONS = 4
 REFERENCE = "reference"
+BLANK = "blank"
+# The stages a graded notebook's metadata times (`SandboxedExecute`), in order.
+NOTEBOOK_STAGES = ("prepare", "kernel_start", "cells", "judge")
 
 
 @dataclasses.dataclass(frozen=True)
 class ClassRun:
-    """One `grade_class` run over a set of submissions.
+    """One class graded by the pool.
 
     Attributes:
-        chapter: The assignment.
+        chapters: The assignments graded.
         workers: Submissions graded at once.
-        submissions: The submissions' names.
-        wall_seconds: Wall time of `grade_class`, from call to return.
-        failures: Names of the submissions whose grading failed.
+        submissions: `assignment/student` of each submission graded.
+        wall_seconds: Wall time from the call to its return.
+        failures: Those whose grading failed.
     """
 
-    chapter: str
+    chapters: tuple
     workers: int
     submissions: tuple
     wall_seconds: float
@@ -51,33 +61,46 @@ class ClassRun:
 
 
 @dataclasses.dataclass(frozen=True)
+class StageCost:
+    """Where one submission's grading time went.
+
+    Attributes:
+        chapter: The assignment.
+        submission: The example's name.
+        seconds: The task's wall time (`StudentResult.seconds`).
+        stages: `{stage: seconds}`: those of `NOTEBOOK_STAGES` the graded
+            notebook noted, `imports` (the first code cell, inside
+            `cells`) and `rest` (`seconds` less the notebook's stages).
+    """
+
+    chapter: str
+    submission: str
+    seconds: float
+    stages: dict
+
+
+@dataclasses.dataclass(frozen=True)
 class GradingResults:
     """What the grading part measured.
 
     Attributes:
-        submissions: A `StudentResult` per graded submission of the
-            per-chapter timing (the throughput chapter's from its
-            `workers=1` run); its student id is the example's name.
-        class_runs: The `ClassRun`s, one per worker count.
+        blanks: A `StageCost` per chapter's blank submission.
+        references: A `StudentResult` per chapter's reference, from the
+            `workers=1` throughput run.
+        class_runs: The references' `ClassRun`s, one per worker count.
+        course_run: The `ClassRun` of every example, or `None` if not run.
         graded: What was graded, in words.
     """
 
-    submissions: tuple
+    blanks: tuple
+    references: tuple
     class_runs: tuple
-    graded: str
-
-    def chapters(self):
-        """The chapters with graded submissions, in order."""
-        return list(dict.fromkeys(result.assignment for result in self.submissions))
+    course_run: object = None
+    graded: str = ""
 
     def reference_seconds(self, chapter):
-        """The `reference` submission's autograde seconds in `chapter`, or `None`."""
-        return next((result.seconds for result in self.submissions
-                     if result.assignment == chapter and result.student == REFERENCE), None)
-
-    def mean_seconds(self, chapter):
-        """Mean autograde seconds over `chapter`'s graded submissions."""
-        return statistics.fmean(result.seconds for result in self.submissions if result.assignment == chapter)
+        """The `reference` submission's grading seconds in `chapter`, or `None`."""
+        return next((result.seconds for result in self.references if result.assignment == chapter), None)
 
     @property
     def speed_up(self):
@@ -88,16 +111,36 @@ class GradingResults:
         return by_workers[max(by_workers)].submissions_per_minute / by_workers[1].submissions_per_minute
 
 
-def throughput_examples(chapter, course_root=None):
-    """The submissions throughput is measured on: `chapter`'s first
-    `THROUGHPUT_SUBMISSIONS` examples (`reference`, `blank`, then its
-    first wrong or differently written ones), read from `course_root`'s
-    chapter folder (defaults to `None`: the course holding the current folder)."""
-    return examples.examples_for(chapter, None, course_root)[:THROUGHPUT_SUBMISSIONS]
+def stage_cost(course_root, result):
+    """Reads a graded submission's stages from its autograded notebook (see `StageCost`)."""
+    stages = {}
+    for path in sorted((Path(course_root) / "autograded" / result.student / result.assignment).glob("*.ipynb")):
+        notebook = nbformat.read(path, as_version=4)
+        stages.update(notebook.metadata.get(record_format.NOTEBOOK_KEY, {}).get("seconds", {}))
+        imports = _first_code_cell_seconds(notebook)
+        if imports is not None:
+            stages["imports"] = imports
+    stages["rest"] = result.seconds - sum(stages.get(stage, 0.0) for stage in NOTEBOOK_STAGES)
+    return StageCost(result.assignment, result.student, result.seconds, stages)
 
 
-def grade_once(work_dir, chapter, workers):
-    """Grades every submission of `chapter` in `work_dir` with `grade_class`.
+def _first_code_cell_seconds(notebook):
+    for cell in notebook.cells:
+        if cell.cell_type == "code" and cell.source.strip():
+            timing = cell.get("metadata", {}).get("execution", {})
+            started, ended = timing.get("iopub.execute_input"), timing.get("shell.execute_reply")
+            if not (started and ended):
+                return None
+            return (_timestamp(ended) - _timestamp(started)).total_seconds()
+    return None
+
+
+def _timestamp(text):
+    return datetime.datetime.fromisoformat(text.replace("Z", "+00:00"))
+
+
+def grade_once(work_dir, chapters, workers):
+    """Grades every submission of `chapters` in `work_dir` as one class.
 
     Returns:
         `(ClassRun, [StudentResult, ...])`.
@@ -105,63 +148,64 @@ def grade_once(work_dir, chapter, workers):
     from autograder.classroom import pool
 
     start = time.perf_counter()
-    results = pool.grade_class(work_dir, chapter, workers=workers)
+    results = pool.grade_assignments(work_dir, list(chapters), workers=workers, force=True)
     wall_seconds = time.perf_counter() - start
     run = ClassRun(
-        chapter=chapter,
+        chapters=tuple(chapters),
         workers=workers,
-        submissions=tuple(result.student for result in results),
+        submissions=tuple(f"{result.assignment}/{result.student}" for result in results),
         wall_seconds=wall_seconds,
-        failures=tuple(result.student for result in results if result.failure),
+        failures=tuple(f"{result.assignment}/{result.student}" for result in results if result.failure),
     )
     return run, results
 
 
-def benchmark_grading(course_root, chapters, throughput_chapter=THROUGHPUT_CHAPTER, on_progress=None):
-    """Measures autograde time per chapter and class grading throughput.
+def benchmark_grading(course_root, chapters, course=True, on_progress=None):
+    """Measures the fixed cost by stage, the references' throughput and, if asked, the whole course as a class.
 
     Args:
         course_root: The course folder.
-        chapters: The assignments to time, for example `["01_loss_curves"]`.
-        throughput_chapter: Where throughput is measured. Defaults to
-            `THROUGHPUT_CHAPTER`, or the first of `chapters` if that one is
-            not among them.
-        on_progress: Called with a line of text after each `grade_class`
-            run. Defaults to `None`.
+        chapters: The assignments, for example `["01_loss_curves"]`.
+        course: Whether to grade every example of `chapters` as one class
+            too (the longest measurement). Defaults to `True`.
+        on_progress: Called with a line of text after each class. Defaults to `None`.
 
     Returns:
         A `GradingResults`.
     """
+    from autograder.classroom import pool
     from autograder.tools.demo import stage_examples  # Imports Dask: here, so grader_problem() can say it is missing.
 
-    if throughput_chapter not in chapters:
-        throughput_chapter = chapters[0]
-    chosen = throughput_examples(throughput_chapter, course_root)
     report = on_progress or (lambda text: None)
-    submissions, class_runs = [], []
     with tempfile.TemporaryDirectory(prefix="benchmark-grading-") as scratch:
+        blanks_dir = stage_examples(course_root, Path(scratch) / "blanks",
+                                    {chapter: examples.examples_for(chapter, [BLANK], course_root) for chapter in chapters})
+        run, results = grade_once(blanks_dir, chapters, workers=1)
+        blanks = tuple(stage_cost(blanks_dir, result) for result in results if not result.failure)
+        report(f"blanks: {len(results)} in {run.wall_seconds:.0f} s with 1 worker")
+        class_runs, references = [], ()
         for workers in WORKER_COUNTS:
-            work_dir = stage_examples(course_root, Path(scratch) / f"throughput-{workers}-workers", {throughput_chapter: chosen})
-            run, grades = grade_once(work_dir, throughput_chapter, workers)
+            work_dir = stage_examples(course_root, Path(scratch) / f"references-{workers}-workers",
+                                      {chapter: examples.examples_for(chapter, [REFERENCE], course_root) for chapter in chapters})
+            run, results = grade_once(work_dir, chapters, workers)
             class_runs.append(run)
             if workers == 1:
-                submissions += grades
-            report(f"{throughput_chapter}: {len(run.submissions)} submissions with {workers} worker(s) in {run.wall_seconds:.0f} s")
-        others = [chapter for chapter in chapters if chapter != throughput_chapter]
-        if others:
-            references = {chapter: examples.examples_for(chapter, [REFERENCE], course_root) for chapter in others}
-            work_dir = stage_examples(course_root, Path(scratch) / "references", references)
-            for chapter in others:
-                _, grades = grade_once(work_dir, chapter, workers=1)
-                submissions += grades
-                report(f"{chapter}: reference graded in {grades[0].seconds:.0f} s" if grades else f"{chapter}: nothing graded")
+                references = tuple(results)
+            report(f"references: {len(results)} with {workers} worker(s) in {run.wall_seconds:.0f} s")
+        course_run = None
+        if course:
+            workers = pool.default_workers(course_root)
+            work_dir = stage_examples(course_root, Path(scratch) / "course",
+                                      {chapter: examples.examples_for(chapter, None, course_root) for chapter in chapters})
+            course_run, _ = grade_once(work_dir, chapters, workers)
+            report(f"course: {len(course_run.submissions)} examples with {workers} workers in {course_run.wall_seconds:.0f} s")
     graded = (
-        f"per chapter: the reference submission of each of {', '.join(chapters)}, with workers=1 "
-        f"({throughput_chapter}: also {', '.join(example.name for example in chosen if example.name != REFERENCE)}). "
-        f"Throughput: those {len(chosen)} submissions of {throughput_chapter}, graded with "
+        f"fixed cost: the blank submission of each of {', '.join(chapters)}, one class, workers=1. "
+        f"Throughput: their reference submissions, one class, with "
         f"{' and '.join(f'workers={count}' for count in WORKER_COUNTS)}, each in a fresh copy of the course."
+        + (" Course: every example of those chapters, one class." if course else "")
     )
-    return GradingResults(tuple(submissions), tuple(class_runs), graded)
+    return GradingResults(blanks, references, tuple(class_runs), course_run, graded)
 
 
 def grader_problem():
@@ -170,6 +214,6 @@ def grader_problem():
         from autograder.classroom import pool
     except ImportError as error:
         return f"autograder.classroom.pool cannot be imported ({error})"
-    if not hasattr(pool, "grade_class"):
-        return "autograder.classroom.pool has no grade_class()"
+    if not hasattr(pool, "grade_assignments"):
+        return "autograder.classroom.pool has no grade_assignments()"
     return None

@@ -23,7 +23,7 @@ CHAPTER_01_MODEL = (
 )
 
 
-def compose(machine, notebooks=None, grading=None, flops=None, skipped=()):
+def compose(machine, notebooks=None, grading=None, flops=None, seeds=None, skipped=()):
     """Returns the benchmark's JSON document.
 
     Args:
@@ -33,6 +33,7 @@ def compose(machine, notebooks=None, grading=None, flops=None, skipped=()):
         grading: A `grading.GradingResults`, or `None`. Defaults to `None`.
         flops: A `(flops.TrainingThroughput, flops.MatmulRate)` pair, or
             `None`. Defaults to `None`.
+        seeds: A `seeds.SeedSpread`, or `None`. Defaults to `None`.
         skipped: Names of the parts skipped. Defaults to `()`.
 
     Returns:
@@ -45,6 +46,7 @@ def compose(machine, notebooks=None, grading=None, flops=None, skipped=()):
         "notebooks": None if notebooks is None else _notebooks_document(notebooks),
         "grading": None if grading is None else _grading_document(grading),
         "flops": None if flops is None else _flops_document(*flops),
+        "seeds": None if seeds is None else _seeds_document(seeds),
     }
 
 
@@ -105,34 +107,26 @@ def _chapter_document(comparison):
 
 
 def _grading_document(results):
-    chapters = [
-        {
-            "chapter": chapter,
-            "reference_seconds": results.reference_seconds(chapter),
-            "mean_seconds": results.mean_seconds(chapter),
-            "submissions": [_submission_document(result) for result in results.submissions if result.assignment == chapter],
-        }
-        for chapter in results.chapters()
-    ]
-    runs = [
-        {
-            "workers": run.workers,
-            "wall_seconds": run.wall_seconds,
-            "submissions_per_minute": run.submissions_per_minute,
-            "failures": list(run.failures),
-        }
-        for run in results.class_runs
-    ]
-    first_run = results.class_runs[0] if results.class_runs else None
     return {
         "graded": results.graded,
-        "chapters": chapters,
+        "fixed_cost": [dataclasses.asdict(cost) for cost in results.blanks],
+        "references": [_submission_document(result) for result in results.references],
         "throughput": {
-            "chapter": first_run.chapter if first_run else None,
-            "submissions": list(first_run.submissions) if first_run else [],
-            "runs": runs,
+            "runs": [_class_run_document(run) for run in results.class_runs],
             "speed_up": results.speed_up,
         },
+        "course": None if results.course_run is None else _class_run_document(results.course_run),
+    }
+
+
+def _class_run_document(run):
+    return {
+        "chapters": list(run.chapters),
+        "workers": run.workers,
+        "submissions": len(run.submissions),
+        "wall_seconds": run.wall_seconds,
+        "submissions_per_minute": run.submissions_per_minute,
+        "failures": list(run.failures),
     }
 
 
@@ -145,6 +139,19 @@ def _submission_document(result):
         "max_score": result.max_score,
         "failure": result.failure or None,
         "note": result.note,
+    }
+
+
+def _seeds_document(spread):
+    return {
+        "offsets": sorted({item.offset for item in spread.measured}),
+        "rows": [
+            {"chapter": row.chapter, "grade_id": row.grade_id, "quantity": row.quantity, "bar": row.bar,
+             "higher_is_better": row.higher_is_better, "values": {str(offset): value for offset, value in row.values.items()},
+             "worst": row.worst, "margin": row.margin}
+            for row in spread.rows()
+        ],
+        "failures": list(spread.failures),
     }
 
 
@@ -171,9 +178,12 @@ def tables(document):
     if document.get("notebooks"):
         shown += [_notebook_table(document["notebooks"]), _fit_table(document["notebooks"])]
     if document.get("grading"):
-        shown += [_autograde_table(document["grading"]), _throughput_table(document["grading"])]
+        shown += [_fixed_cost_table(document["grading"]), _references_table(document["grading"]),
+                  _throughput_table(document["grading"])]
     if document.get("flops"):
         shown.append(_flops_table(document["flops"]))
+    if document.get("seeds"):
+        shown.append(_seeds_table(document["seeds"]))
     return shown
 
 
@@ -240,35 +250,61 @@ def _fit_table(notebooks):
     return table
 
 
-def _autograde_table(grading):
-    table = Table(title="Autograde seconds per submission (workers=1)", caption=grading["graded"])
-    for heading in ("chapter", "reference s", "mean s", "submissions graded", "scores"):
-        table.add_column(heading, justify="right" if heading.endswith(" s") else "left")
-    for chapter in grading["chapters"]:
-        submissions = chapter["submissions"]
-        table.add_row(
-            chapter["chapter"],
-            _number(chapter["reference_seconds"], ".1f"),
-            _number(chapter["mean_seconds"], ".1f"),
-            "\n".join(f"{grade['submission']} {grade['seconds']:.1f} s" for grade in submissions),
-            "\n".join(_score(grade) for grade in submissions),
-        )
+def _fixed_cost_table(grading):
+    stages = ("prepare", "kernel_start", "imports", "cells", "judge", "rest")
+    table = Table(title="Fixed cost: each chapter's blank submission graded end to end (one class, workers=1), seconds by stage",
+                  caption="imports: the notebook's first code cell, part of cells; rest: nbgrader's own steps, feedback, "
+                          "the gradebook and Dask (the task's seconds less the notebook's stages)")
+    for heading in ("chapter", "total s", *stages):
+        table.add_column(heading, justify="left" if heading == "chapter" else "right")
+    for cost in grading["fixed_cost"]:
+        table.add_row(cost["chapter"], f"{cost['seconds']:.1f}",
+                      *(_number(cost["stages"].get(stage), ".1f") for stage in stages))
+    if grading["fixed_cost"]:
+        mean = sum(cost["seconds"] for cost in grading["fixed_cost"]) / len(grading["fixed_cost"])
+        table.add_row("[bold]mean[/bold]", f"{mean:.1f}", *[""] * len(stages))
     return table
 
 
 def _throughput_table(grading):
+    table = Table(title="Class grading throughput", caption=grading["graded"])
+    for heading in ("class", "workers", "submissions", "wall s", "submissions / minute", "speed-up", "failed"):
+        table.add_column(heading, justify="left" if heading in ("class", "failed") else "right")
     throughput = grading["throughput"]
-    table = Table(title=f"Class grading throughput: {len(throughput['submissions'])} submissions of {throughput['chapter']}")
-    for heading in ("workers", "wall s", "submissions / minute", "speed-up", "failed"):
-        table.add_column(heading, justify="right")
     for run in throughput["runs"]:
         table.add_row(
-            str(run["workers"]),
-            f"{run['wall_seconds']:.1f}",
+            "references", str(run["workers"]), str(run["submissions"]), f"{run['wall_seconds']:.1f}",
             f"{run['submissions_per_minute']:.2f}",
             _number(throughput["speed_up"], ".2f", "x") if run["workers"] > 1 else "1.00x",
             ", ".join(run["failures"]) or "-",
         )
+    course = grading.get("course")
+    if course:
+        table.add_row("every example", str(course["workers"]), str(course["submissions"]), f"{course['wall_seconds']:.1f}",
+                      f"{course['submissions_per_minute']:.2f}", "", ", ".join(course["failures"]) or "-")
+    return table
+
+
+def _references_table(grading):
+    table = Table(title="Each chapter's reference submission (workers=1)")
+    for heading in ("chapter", "seconds", "score"):
+        table.add_column(heading, justify="right" if heading == "seconds" else "left")
+    for grade in grading["references"]:
+        table.add_row(grade["chapter"], f"{grade['seconds']:.1f}", _score(grade))
+    return table
+
+
+def _seeds_table(seeds):
+    table = Table(title=f"Each bar against the reference over seed offsets {', '.join(map(str, seeds['offsets']))} (one thread)")
+    for heading in ("chapter", "grade cell", "quantity", "bar", "measured", "worst", "margin"):
+        table.add_column(heading, justify="left" if heading in ("chapter", "grade cell", "quantity", "measured") else "right")
+    for row in seeds["rows"]:
+        spec = ".3f" if row["quantity"] == "accuracy" else ".4f"
+        table.add_row(row["chapter"], row["grade_id"], row["quantity"] + (" (at least)" if row["higher_is_better"] else " (at most)"),
+                      f"{row['bar']:{spec}}", " ".join(f"{value:{spec}}" for value in row["values"].values()),
+                      f"{row['worst']:{spec}}", f"{row['margin']:+{spec}}")
+    for failure in seeds["failures"]:
+        table.add_row("[red]not graded[/red]", failure, "", "", "", "", "")
     return table
 
 

@@ -19,10 +19,15 @@ def run_benchmark(course_root=".", output=DEFAULT_OUTPUT, chapters=None, skip=()
     - `notebooks`: each chapter's source notebook as shipped versus with
       Keras's defaults (`steps_per_execution=1`): seconds, ratio, and whether
       the trainings' validation accuracies agree within 1 percentage point;
-    - `grading`: autograde seconds per submission per chapter, and class
-      grading throughput with 1 and 2 workers;
+    - `grading`: each chapter's blank submission graded, by stage (the
+      fixed cost), and their references graded as a class with 1 and 2
+      workers (throughput);
+    - `course`: every example of the chapters graded as one class (needs
+      `grading`);
     - `flops`: chapter 01's model's training GFLOP/s against NumPy's float32
-      matmul rate.
+      matmul rate;
+    - `seeds`: each chapter's reference graded at five seed offsets, the
+      measured numbers against the bars.
 
     Args:
         course_root: The course folder. Defaults to the current folder.
@@ -51,13 +56,15 @@ def run_benchmark(course_root=".", output=DEFAULT_OUTPUT, chapters=None, skip=()
     skip = set(skip)
     if skip - set(PARTS):
         raise ValueError(f"`skip` must name parts among {list(PARTS)}. Received: {sorted(skip)}")
+    if "grading" in skip:
+        skip.add("course")  # The course is graded by the grading part.
     if skip >= set(PARTS):
         raise ValueError(f"At least one part must run. Received: skip={sorted(skip)}, which skips {list(PARTS)}")
-    if "grading" not in skip and grading.grader_problem():
+    if not skip >= {"grading", "course", "seeds"} and grading.grader_problem():
         raise OptionError(
             "The grading part needs autograder.classroom.pool.grade_class: "
             f"{literal(grading.grader_problem())}. Skip that part: {{skip=}}.",
-            skip=sorted(skip | {"grading"}),
+            skip=sorted(skip | {"grading", "course", "seeds"}),
         )
     if console is None:
         console = Console() if sys.stdout.isatty() else Console(width=160)
@@ -66,10 +73,13 @@ def run_benchmark(course_root=".", output=DEFAULT_OUTPUT, chapters=None, skip=()
     if "notebooks" not in skip:
         parts["notebooks"] = _notebooks(course_root, chapters, console)
     if "grading" not in skip:
-        console.print("[bold]grading[/bold]: autograde per chapter and class throughput")
-        parts["grading"] = grading.benchmark_grading(course_root, chapters, on_progress=lambda line: console.print(f"  {line}"))
+        console.print("[bold]grading[/bold]: the fixed cost by stage, class throughput" + ("" if "course" in skip else ", the whole course"))
+        parts["grading"] = grading.benchmark_grading(course_root, chapters, course="course" not in skip,
+                                                     on_progress=lambda line: console.print(f"  {line}"))
     if "flops" not in skip:
         parts["flops"] = _flops(console)
+    if "seeds" not in skip:
+        parts["seeds"] = _seeds(course_root, chapters, console)
 
     document = report.compose(machine.describe_machine(), skipped=skip, **parts)
     output = Path(output)
@@ -90,6 +100,13 @@ def _notebooks(course_root, chapters, console):
 
     console.print("[bold]notebooks[/bold]: each chapter as shipped, then with Keras's defaults")
     return [notebooks.compare_chapter(course_root, chapter, on_run=show) for chapter in chapters]
+
+
+def _seeds(course_root, chapters, console):
+    from autograder.tools.bench import seeds
+
+    console.print(f"[bold]seeds[/bold]: each chapter's reference graded at seed offsets {seeds.SEED_OFFSETS}")
+    return seeds.measure_seed_spread(course_root, chapters, on_progress=lambda line: console.print(f"  {line}"))
 
 
 def _flops(console):

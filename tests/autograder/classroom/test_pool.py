@@ -43,13 +43,21 @@ def test_the_thread_settings_reach_tensorflow_and_blas():
         cpu_share.thread_environment(0)
 
 
-def test_the_sandboxed_kernel_gets_the_thread_settings(tmp_path, monkeypatch):
-    for name, value in cpu_share.thread_environment(1).items():
-        monkeypatch.setenv(name, value)
+@pytest.mark.parametrize("grader_threads", [None, "2", "64"])
+def test_the_sandboxed_kernel_and_judge_get_one_thread_whatever_the_grader_has(tmp_path, monkeypatch, grader_threads):
+    """The count never follows the grading process's environment or cores, so a
+    submission's numbers are the same with any worker count on any machine."""
+    for name in cpu_share.THREAD_VARIABLES:
+        if grader_threads is None:
+            monkeypatch.delenv(name, raising=False)
+        else:
+            monkeypatch.setenv(name, grader_threads)
     layout = bubblewrap.prepare_layout(tmp_path / "scratch", submission_dir=None, read_only=())
-    command = bubblewrap.wrap(["python"], layout, bubblewrap.Limits(), cgroup_procs=())
-    settings = {command[index + 1]: command[index + 2] for index, word in enumerate(command) if word == "--setenv"}
-    assert settings["TF_NUM_INTRAOP_THREADS"] == "1" and settings["OMP_NUM_THREADS"] == "1"
+    for command in (bubblewrap.wrap(["python"], layout, bubblewrap.Limits(), cgroup_procs=()),
+                    bubblewrap.wrap_judge(["python"], tmp_path / "scratch", tmp_path, bubblewrap.JUDGE_LIMITS, ())):
+        settings = {command[index + 1]: command[index + 2] for index, word in enumerate(command) if word == "--setenv"}
+        assert {name: settings.get(name) for name in cpu_share.THREAD_VARIABLES} == cpu_share.grading_thread_environment()
+    assert cpu_share.grading_thread_environment()["TF_NUM_INTRAOP_THREADS"] == "1"
 
 
 @pytest.mark.parametrize("cores, memory, workers", [(2, 24 * GIB, 2), (16, 24 * GIB, 2), (16, 64 * GIB, 6), (1, 1 * GIB, 1)])

@@ -11,7 +11,7 @@ import pytest
 from rich.console import Console
 
 from autograder.classroom.result import StudentResult
-from autograder.tools.bench import flops, grading, instrumentation, notebooks, report, run
+from autograder.tools.bench import flops, grading, instrumentation, notebooks, report, run, seeds
 
 
 def test_chapter_01s_model_trains_with_3_times_2_in_out_flops_per_dense_layer():
@@ -125,21 +125,28 @@ def hand_made_document():
         notebooks.pair_fits(notebook, shipped, defaults),
     )
     results = grading.GradingResults(
-        submissions=(
+        blanks=(grading.StageCost("01_loss_curves", "blank", 10.0, {"prepare": 0.5, "kernel_start": 1.0, "imports": 4.25,
+                                                                    "cells": 6.0, "judge": 0.5, "rest": 2.0}),),
+        references=(
             StudentResult("reference", 9.0, 9.0, 60.0, assignment="01_loss_curves"),
-            StudentResult("blank", 0.0, 9.0, 20.0, assignment="01_loss_curves"),
             StudentResult("reference", seconds=90.0, failure="the kernel died", assignment="02_learning_rate"),
         ),
         class_runs=(
-            grading.ClassRun("01_loss_curves", 1, ("reference", "blank"), 120.0),
-            grading.ClassRun("01_loss_curves", 2, ("reference", "blank"), 80.0),
+            grading.ClassRun(("01_loss_curves", "02_learning_rate"), 1, ("01_loss_curves/reference", "02_learning_rate/reference"), 120.0),
+            grading.ClassRun(("01_loss_curves", "02_learning_rate"), 2, ("01_loss_curves/reference", "02_learning_rate/reference"), 80.0),
         ),
+        course_run=grading.ClassRun(("01_loss_curves",), 2, ("01_loss_curves/reference",) * 3, 45.0),
         graded="by hand",
     )
+    spread = seeds.SeedSpread((
+        seeds.Measured("01_loss_curves", "trained_model_accuracy", "accuracy", 0.872, 0.85, True, 0),
+        seeds.Measured("01_loss_curves", "trained_model_accuracy", "accuracy", 0.861, 0.85, True, 1000),
+        seeds.Measured("07_regularization", "regularized_model_generalizes", "gap", 0.111, 0.13, False, 0),
+    ))
     training = flops.TrainingThroughput(48_000, 32, 32, 476_400, (5.0, 2.0, 2.0), 2, 11.4336)
     matmul = flops.MatmulRate(2048, 5, 0.2, 85.9)
     machine = {"cpu_count": 2, "python": "3.11.7"}
-    return report.compose(machine, notebooks=[chapter], grading=results, flops=(training, matmul), skipped=())
+    return report.compose(machine, notebooks=[chapter], grading=results, flops=(training, matmul), seeds=spread, skipped=())
 
 
 def test_the_document_holds_ratio_agreement_divergence_throughput_and_flops():
@@ -151,12 +158,16 @@ def test_the_document_holds_ratio_agreement_divergence_throughput_and_flops():
     assert [fit["difference_percentage_points"] is None for fit in chapter["fits"]] == [False, False, True]
     assert chapter["fits"][0]["code"] == "cell_3 = 1"
     assert chapter["defaults_compiles_asked_for_steps_per_execution"] == [32, 32, 32]
-    loss_curves, learning_rate = document["grading"]["chapters"]
-    assert loss_curves["reference_seconds"] == 60.0 and loss_curves["mean_seconds"] == 40.0
-    assert learning_rate["submissions"][0]["failure"] == "the kernel died"
+    (blank,) = document["grading"]["fixed_cost"]
+    assert blank["stages"]["imports"] == 4.25 and blank["seconds"] == 10.0
+    assert document["grading"]["references"][1]["failure"] == "the kernel died"
     throughput = document["grading"]["throughput"]
     assert [run["submissions_per_minute"] for run in throughput["runs"]] == [1.0, 1.5]
     assert throughput["speed_up"] == 1.5
+    assert document["grading"]["course"]["submissions_per_minute"] == 4.0
+    accuracy, gap = document["seeds"]["rows"]
+    assert accuracy["worst"] == 0.861 and math.isclose(accuracy["margin"], 0.011)
+    assert gap["worst"] == 0.111 and math.isclose(gap["margin"], 0.019)
     assert math.isclose(document["flops"]["percent_of_matmul"], 11.4336 / 85.9 * 100)
     assert "2*in*out" in document["flops"]["formula"]
     assert json.loads(json.dumps(document, allow_nan=False)) == document
@@ -167,8 +178,9 @@ def test_the_tables_show_every_part_s_numbers():
     for table in report.tables(hand_made_document()):
         console.print(table)
     text = console.export_text()
-    for shown in ("2.00x", "85.00", "85.50", "80.00", "70.00", "10.00", "#2 (10.0 pp)", "60.0", "40.0",
-                  "failed: the kernel died", "1.50x", "11.43", "85.9 GFLOP/s", "13.3 %", "476,400"):
+    for shown in ("2.00x", "85.00", "85.50", "80.00", "70.00", "10.00", "#2 (10.0 pp)", "60.0", "4.2", "4.00",
+                  "failed: the kernel died", "1.50x", "11.43", "85.9 GFLOP/s", "13.3 %", "476,400",
+                  "0.872 0.861", "+0.011", "+0.0190"):
         assert shown in text, f"{shown!r} missing from the tables:\n{text}"
 
 
@@ -176,5 +188,46 @@ def test_run_benchmark_refuses_unknown_chapters_and_skipping_everything(course_r
     with pytest.raises(ValueError, match="Received unknown: \\['07_transformers'\\]"):
         run.run_benchmark(course_root, tmp_path / "bench.json", chapters=["07_transformers"], skip=["grading"])
     with pytest.raises(ValueError, match="At least one part must run"):
-        run.run_benchmark(course_root, tmp_path / "bench.json", skip=["notebooks", "grading", "flops"])
+        run.run_benchmark(course_root, tmp_path / "bench.json", skip=["notebooks", "grading", "flops", "seeds"])
     assert not (tmp_path / "bench.json").exists()
+
+
+def test_the_seed_offset_moves_every_seed_the_notebook_sets():
+    notebook = nbformat.v4.new_notebook(cells=[nbformat.v4.new_code_cell(
+        "import keras, numpy as np\nkeras.utils.set_random_seed(42)\nfirst = np.random.random()\n"
+        "keras.utils.set_random_seed(1042)\nprint(first == np.random.random())")])
+    moved = seeds.with_seed_offset(notebook, 1000)
+    assert len(moved.cells) == 2 and len(notebook.cells) == 1, "the original notebook is not changed"
+    original = keras.utils.set_random_seed
+    original(1000)
+    expected = np.random.random()
+    exec(moved.cells[0].source, {})
+    try:
+        keras.utils.set_random_seed(0)
+        assert np.random.random() == expected, "set_random_seed(0) now seeds with 1000"
+    finally:
+        keras.utils.set_random_seed = original
+
+
+def test_the_judges_measurements_are_read_from_passed_and_failed_verdicts():
+    def grade_cell(grade_id, text):
+        cell = nbformat.v4.new_code_cell("", outputs=[nbformat.v4.new_output("stream", name="stdout", text=text)])
+        cell.metadata["nbgrader"] = {"grade_id": grade_id, "grade": True}
+        return cell
+
+    notebook = nbformat.v4.new_notebook(cells=[
+        grade_cell("a", "Grader: passed\nPASSED minimum_accuracy: accuracy 87.2% on the grader's 10,000 held-out test images "
+                        "(at least 85.0% needed)\n"),
+        grade_cell("b", "FAILED minimum_accuracy: expected at least 85.0% accuracy on the grader's 10,000 held-out test "
+                        "images; measured 84.1%. About 10% is chance level\n"),
+        grade_cell("c", "PASSED maximum_gap: gap 0.1080, at most 0.1300 needed (loss 0.3 on ...)\n"),
+        grade_cell("d", "PASSED maximum_loss: loss 0.3306 on the grader's 12,000 validation images, below 0.4170 (the model)\n"),
+        grade_cell("e", "Grader: passed\nPASSED layer_sequence: Flatten, Dense(100)\n"),
+    ])
+    measured = seeds.measured_numbers(notebook, "01_loss_curves", 1000)
+    assert [(item.grade_id, item.quantity, item.value, item.bar, item.higher_is_better) for item in measured] == [
+        ("a", "accuracy", pytest.approx(0.872), pytest.approx(0.85), True),
+        ("b", "accuracy", pytest.approx(0.841), pytest.approx(0.85), True),
+        ("c", "gap", 0.108, 0.13, False),
+        ("d", "loss", 0.3306, 0.417, False),
+    ]
