@@ -25,10 +25,12 @@ RMSPROP_STEPS_PER_EPOCH = 750
 # The bar: README, "How the bars were chosen" (measured with `make bench`'s seeds part, one thread).
 MINIMUM_RMSPROP_ACCURACY = 0.805
 DIVERGING_LEARNING_RATE = 1.0
-# SGD(1.0) with clipping ends 3 epochs between 82.6% and 84.9% over ten seeds
-# (83.1% as shipped); the model without a hidden layer 81.5% (and fails the
-# layer check), one epoch 77.9%.
-MINIMUM_CLIPPED_ACCURACY = 0.815
+# SGD(1.0) with clipnorm=0.3 ends 3 epochs between 82.6% and 84.9% over ten
+# seeds (83.1% as shipped); the threshold is the student's to choose, and
+# global_clipnorm=0.5 reaches 81.3%, so the bar sits 1.3 points below that.
+# The model without a hidden layer reaches 81.5% and fails the layer check;
+# one epoch 77.9%.
+MINIMUM_CLIPPED_ACCURACY = 0.80
 # An accuracy cell measures only models of the exercise's size: dense_model()'s Flatten, Dense(100), Dense(10)
 # has 79,510 parameters; three times that leaves room for answers written
 # differently, and no room to store images in the weights instead of learning.

@@ -295,7 +295,9 @@ def test_the_reference_gets_full_marks_inside_the_sandbox(attack_course):
     score = auto_score(course, "reference")
     assert score.auto_score == score.auto_max_score == 4
     graded = nbformat.read(course / "autograded" / "reference" / ASSIGNMENT / f"{ASSIGNMENT}.ipynb", as_version=4)
-    assert graded.metadata["autograder"] == {"sandboxed": True, "stopped": None}
+    noted = graded.metadata["autograder"]
+    assert (noted["sandboxed"], noted["stopped"]) == (True, None)
+    assert set(noted["seconds"]) == {"prepare", "kernel_start", "cells", "judge"}
 
 
 def test_the_honest_wrong_answer_earns_only_the_model_shapes(attack_course):

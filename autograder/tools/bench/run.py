@@ -62,8 +62,8 @@ def run_benchmark(course_root=".", output=DEFAULT_OUTPUT, chapters=None, skip=()
         raise ValueError(f"At least one part must run. Received: skip={sorted(skip)}, which skips {list(PARTS)}")
     if not skip >= {"grading", "course", "seeds"} and grading.grader_problem():
         raise OptionError(
-            "The grading part needs autograder.classroom.pool.grade_class: "
-            f"{literal(grading.grader_problem())}. Skip that part: {{skip=}}.",
+            "The grading, course and seeds parts need autograder.classroom.pool.grade_assignments: "
+            f"{literal(grading.grader_problem())}. Skip the parts that grade: {{skip=}}.",
             skip=sorted(skip | {"grading", "course", "seeds"}),
         )
     if console is None:

@@ -84,7 +84,7 @@ def test_bench_names_the_flags_that_skip_grading_when_it_cannot_run(course_copy,
     output = course_copy / "bench.json"
     assert cli.main(["bench", "--skip", "flops", "--output", str(output)]) == cli.EXIT_BAD_INPUT
     error = capsys.readouterr().err
-    assert "(no Dask). Skip that part: --skip flops --skip grading." in error
+    assert "(no Dask). Skip the parts that grade: --skip course --skip flops --skip grading --skip seeds." in error
     assert not output.exists()
 
 
