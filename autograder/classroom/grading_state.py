@@ -6,9 +6,9 @@ releases, collects or grades:
 - `graded/<assignment>/<student>.json` holds the fingerprint of the
   submission last graded to the end (autograde and feedback). A later run
   skips that student while the submission is unchanged.
-- `locks/<assignment>/<student>.lock` is locked (`flock`) by the task
-  grading that student, and by the nbgrader it starts. A second task for
-  the same student waits until the first, and its nbgrader, are gone; a
+- `locks/<assignment>/<student>.lock` is locked (`flock`) by the grading
+  process while it grades that student (`grade_one.grade_student`). A
+  second task for the same student waits until the first is done; a
   killed process's lock goes with it.
 """
 
@@ -67,9 +67,7 @@ def student_lock(course_root, assignment, student):
     """Holds `student`'s grading lock for `assignment`; waits while another process holds it.
 
     Yields:
-        The lock's file descriptor. Pass it to child processes
-        (`subprocess.run(..., pass_fds=(fd,))`) so that the lock is held
-        until they end too.
+        The lock's file descriptor.
     """
     path = Path(course_root) / STATE_DIR / "locks" / assignment / f"{student}.lock"
     path.parent.mkdir(parents=True, exist_ok=True)

@@ -119,7 +119,7 @@ def sqlite_gradebook_url(course_root, busy_timeout=300):
     return f"sqlite:///{Path(course_root).resolve() / 'gradebook.db'}?timeout={busy_timeout}"
 
 
-def run_nbgrader(course_root, *args, db_url=None, environment=None, pass_fds=(), module="nbgrader"):
+def run_nbgrader(course_root, *args, db_url=None, environment=None):
     """Runs `nbgrader *args` in `course_root` with this Python.
 
     Args:
@@ -128,9 +128,6 @@ def run_nbgrader(course_root, *args, db_url=None, environment=None, pass_fds=(),
         db_url: The gradebook's URL. Defaults to `None`, meaning nbgrader's
             own setting (`gradebook.db` in the course folder).
         environment: Variables to set on top of `nbgrader_environment()`.
-        pass_fds: File descriptors nbgrader inherits (a lock it must hold).
-        module: The module run as `python -m`. Defaults to `"nbgrader"`;
-            `"autograder.classroom.grade_one"` takes nbgrader's settings too.
 
     Returns:
         The `subprocess.CompletedProcess`, output captured as text.
@@ -139,7 +136,7 @@ def run_nbgrader(course_root, *args, db_url=None, environment=None, pass_fds=(),
         NbgraderError: if nbgrader exits with an error; the message ends with
             the last lines of its output.
     """
-    command = [*DIE_WITH_PARENT, sys.executable, "-m", module, *args]
+    command = [*DIE_WITH_PARENT, sys.executable, "-m", "nbgrader", *args]
     if db_url:
         command.append(f"--CourseDirectory.db_url={db_url}")
     completed = subprocess.run(
@@ -149,12 +146,10 @@ def run_nbgrader(course_root, *args, db_url=None, environment=None, pass_fds=(),
         capture_output=True,
         text=True,
         stdin=subprocess.DEVNULL,
-        pass_fds=pass_fds,
     )
     if completed.returncode != 0:
         tail = "\n".join((completed.stdout + completed.stderr).splitlines()[-30:])
-        program = "nbgrader" if module == "nbgrader" else f"python -m {module}"
-        raise NbgraderError(f"`{program} {' '.join(args)}` failed in {course_root} (exit {completed.returncode}):\n{tail}")
+        raise NbgraderError(f"`nbgrader {' '.join(args)}` failed in {course_root} (exit {completed.returncode}):\n{tail}")
     return completed
 
 
