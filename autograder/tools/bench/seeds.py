@@ -38,16 +38,16 @@ _benchmark_keras.utils.set_random_seed = lambda seed: _benchmark_set_random_seed
 # What the judges' checks print (`autograder.checks.measurements`), passed or failed:
 # (quantity, pattern with the measured number and the bar, whether higher is better).
 _MEASUREMENTS = (
-    ("accuracy", re.compile(r"accuracy (?P<value>[\d.]+)% on the grader's [\d,]+ (?P<images>[\w -]+?) images "
-                            r"\(at least (?P<bar>[\d.]+)% needed\)"), True, 0.01),
-    ("accuracy", re.compile(r"expected at least (?P<bar>[\d.]+)% accuracy on the grader's [\d,]+ (?P<images>[\w -]+?) "
-                            r"images; measured (?P<value>[\d.]+)%"), True, 0.01),
-    ("loss", re.compile(r"loss (?P<value>[\d.]+) on the grader's [\d,]+ (?P<images>\w+) images, below (?P<bar>[\d.]+)"),
+    ("accuracy", re.compile(r"accuracy (?P<value>-?\d+(?:\.\d+)?)% on the grader's [\d,]+ (?P<images>[\w -]+?) images "
+                            r"\(at least (?P<bar>-?\d+(?:\.\d+)?)% needed\)"), True, 0.01),
+    ("accuracy", re.compile(r"expected at least (?P<bar>-?\d+(?:\.\d+)?)% accuracy on the grader's [\d,]+ (?P<images>[\w -]+?) "
+                            r"images; measured (?P<value>-?\d+(?:\.\d+)?)%"), True, 0.01),
+    ("loss", re.compile(r"loss (?P<value>-?\d+(?:\.\d+)?) on the grader's [\d,]+ (?P<images>\w+) images, below (?P<bar>-?\d+(?:\.\d+)?)"),
      False, 1.0),
-    ("loss", re.compile(r"expected a loss below (?P<bar>[\d.]+) .*? on the grader's [\d,]+ (?P<images>\w+) images; "
-                        r"measured (?P<value>[\d.]+)"), False, 1.0),
-    ("gap", re.compile(r"gap (?P<value>[\d.]+), at most (?P<bar>[\d.]+) needed"), False, 1.0),
-    ("gap", re.compile(r"expected a gap of at most (?P<bar>[\d.]+) .*?measured (?P<value>[\d.]+)"), False, 1.0),
+    ("loss", re.compile(r"expected a loss below (?P<bar>-?\d+(?:\.\d+)?) .*? on the grader's [\d,]+ (?P<images>\w+) images; "
+                        r"measured (?P<value>-?\d+(?:\.\d+)?)"), False, 1.0),
+    ("gap", re.compile(r"gap (?P<value>-?\d+(?:\.\d+)?), at most (?P<bar>-?\d+(?:\.\d+)?) needed"), False, 1.0),
+    ("gap", re.compile(r"expected a gap of at most (?P<bar>-?\d+(?:\.\d+)?) .*?measured (?P<value>-?\d+(?:\.\d+)?)"), False, 1.0),
 )
 
 

@@ -231,3 +231,22 @@ def test_the_judges_measurements_are_read_from_passed_and_failed_verdicts():
         ("c", "gap", 0.108, 0.13, False),
         ("d", "loss", 0.3306, 0.417, False),
     ]
+
+
+def test_the_seeds_part_reads_what_the_real_checks_print():
+    """The patterns follow `autograder.checks.measurements`' own messages, passed and failed."""
+    from autograder import checks
+
+    model = keras.Sequential([keras.Input(shape=(28, 28)), keras.layers.Flatten(), keras.layers.Dense(10, activation="softmax")])
+    results = [checks.minimum_accuracy(model, 0.0), checks.minimum_accuracy(model, 0.99),
+               checks.maximum_loss(model, 100.0), checks.maximum_loss(model, 0.01), checks.maximum_gap(model, 5.0, 1000),
+               checks.maximum_gap(model, -5.0, 1000)]
+    cells = []
+    for index, result in enumerate(results):
+        cell = nbformat.v4.new_code_cell("", outputs=[nbformat.v4.new_output("stream", name="stdout", text=str(result))])
+        cell.metadata["nbgrader"] = {"grade_id": f"cell_{index}", "grade": True}
+        cells.append(cell)
+    measured = seeds.measured_numbers(nbformat.v4.new_notebook(cells=cells), "any", 0)
+    assert [(item.grade_id, item.quantity, item.bar) for item in measured] == [
+        ("cell_0", "accuracy", 0.0), ("cell_1", "accuracy", pytest.approx(0.99)), ("cell_2", "loss", 100.0),
+        ("cell_3", "loss", 0.01), ("cell_4", "gap", 5.0), ("cell_5", "gap", -5.0)]
