@@ -166,9 +166,11 @@ class JudgeProcess:
         sandboxed: Whether to run the judge in its sandbox.
         limits: The judge's caps. Defaults to `bubblewrap.JUDGE_LIMITS`.
         cgroup_procs: `cgroup.procs` files of the judge's cgroup, or empty.
+        zygote_socket: A judges' zygote's socket (`kernel_zygote`), for a
+            sandboxed judge forked with Keras imported, or None.
     """
 
-    def __init__(self, source_dir, scratch, sandboxed, limits=None, cgroup_procs=()):
+    def __init__(self, source_dir, scratch, sandboxed, limits=None, cgroup_procs=(), zygote_socket=None):
         from autograder.sandbox import bubblewrap, cpu_share
 
         limits = limits or bubblewrap.JUDGE_LIMITS
@@ -184,7 +186,7 @@ class JudgeProcess:
         environment.pop(record_format.INPUTS_DIR_VARIABLE, None)
         preexec = None
         if sandboxed:
-            command = bubblewrap.wrap_judge(command, scratch, source_dir, limits, cgroup_procs)
+            command = bubblewrap.wrap_judge(command, scratch, source_dir, limits, cgroup_procs, zygote_socket)
         else:
             def preexec():
                 resource.setrlimit(resource.RLIMIT_AS, (limits.memory_bytes, limits.memory_bytes))

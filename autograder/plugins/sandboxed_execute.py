@@ -36,7 +36,7 @@ from autograder.judge import judging
 from autograder.plugins import output_limits
 from autograder.plugins.notebook_cells import RESOURCE_KEY, autograded_test_cells, error_output
 from autograder.plugins.sandboxed_kernel_manager import SandboxedKernelManager
-from autograder.sandbox import bubblewrap, cgroups, cpu_share
+from autograder.sandbox import bubblewrap, cgroups, cpu_share, kernel_zygote
 from course import data
 
 _SANDBOX_PROBLEM = {}
@@ -63,6 +63,8 @@ class SandboxedExecute(Execute):
     - `judge_timeout`: seconds the judge may take for one notebook.
     - `memory_bytes`, `max_processes`, `max_file_bytes`: the kernel's
       caps; the defaults are `bubblewrap.Limits`'s.
+    - `prepared_kernels`: start sandboxed kernels from this grading
+      process's zygote, with Keras imported (`kernel_zygote`; root only).
 
     Raises:
         RuntimeError: if `sandbox_mode` is `"required"` and the sandbox
@@ -80,6 +82,8 @@ class SandboxedExecute(Execute):
     max_processes = Integer(bubblewrap.Limits.max_processes, help="Process and thread cap.").tag(config=True)
     max_file_bytes = Integer(bubblewrap.Limits.max_file_bytes, help="Largest file the kernel may write.").tag(config=True)
     judge_timeout = Integer(900, help="Seconds the judging process may take for one notebook.").tag(config=True)
+    prepared_kernels = Bool(True, help="Fork each sandboxed kernel from a process that has imported Keras "
+                                       "(autograder.sandbox.kernel_zygote) instead of starting it cold.").tag(config=True)
     interrupt_on_timeout = Bool(False)
     # After the last cell the kernel is killed rather than asked to exit: its
     # records are written by then, its files die with the sandbox, and a
@@ -125,6 +129,10 @@ class SandboxedExecute(Execute):
             self.log.warning("Student code runs with your permissions and can read and change the course.")
             self.log.warning("!" * 72)
         self._sandboxed = not problem
+        # Started first, once per grading process: they import Keras while the rest is prepared.
+        prepared = self._sandboxed and self.prepared_kernels
+        self._zygote = kernel_zygote.shared(bubblewrap.kernel_environment(bubblewrap.package_parents())) if prepared else None
+        judges_zygote = kernel_zygote.shared(bubblewrap.judge_environment()) if prepared else None
         scratch = bubblewrap.Scratch()
         self._cgroup = judge_cgroup = judge = None
         kernel_variables = (record_format.RECORDS_DIR_VARIABLE, record_format.INPUTS_DIR_VARIABLE, "PYTHONPATH",
@@ -140,7 +148,8 @@ class SandboxedExecute(Execute):
                 judge_cgroup = cgroups.KernelCgroup.create(f"{scratch.path.name}-judge", bubblewrap.JUDGE_LIMITS.memory_bytes,
                                                            bubblewrap.JUDGE_LIMITS.max_processes)
             judge = judging.JudgeProcess(_source_dir(self.config, resources), scratch.path, self._sandboxed,
-                                         cgroup_procs=judge_cgroup.procs_files if judge_cgroup else ())
+                                         cgroup_procs=judge_cgroup.procs_files if judge_cgroup else (),
+                                         zygote_socket=self._zygote_socket(judges_zygote))
             self._cgroup = cgroups.KernelCgroup.create(scratch.path.name, self.memory_bytes, self.max_processes) if self._sandboxed else None
             resources[RESOURCE_KEY] = {"sandboxed": self._sandboxed, "stopped": None, "seconds": {}}
             # For an unsandboxed kernel, which inherits this environment.
@@ -200,8 +209,18 @@ class SandboxedExecute(Execute):
             manager.connection_file = str(runtime / "kernel.json")
             manager.ip = str(runtime / "kernel-ipc")
             procs = self._cgroup.procs_files if self._cgroup else ()
-            manager.wrap_command = lambda command: bubblewrap.wrap(command, self._layout, self.limits, procs)
+            zygote_socket = self._zygote_socket(self._zygote)
+            manager.wrap_command = lambda command: bubblewrap.wrap(command, self._layout, self.limits, procs, zygote_socket)
         return manager
+
+    def _zygote_socket(self, zygote):
+        """`zygote`'s socket once it is ready, or None (no zygote, or one that failed: cold start)."""
+        if zygote is None:
+            return None
+        if not zygote.ready():
+            self.log.warning("A zygote did not start (see its errors above); starting the process cold")
+            return None
+        return zygote.socket_path
 
     def _get_timeout(self, cell):
         return self._cell_timeout

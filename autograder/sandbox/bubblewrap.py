@@ -238,7 +238,7 @@ def _is_under(path, parent):
     return Path(path).resolve().is_relative_to(parent)
 
 
-def wrap(kernel_command, layout, limits, cgroup_procs):
+def wrap(kernel_command, layout, limits, cgroup_procs, zygote_socket=None):
     """Returns `kernel_command` wrapped to run inside the sandbox.
 
     Args:
@@ -247,6 +247,10 @@ def wrap(kernel_command, layout, limits, cgroup_procs):
         limits: The `Limits`.
         cgroup_procs: `cgroup.procs` files the sandbox joins before it
             starts (empty when cgroups are not available).
+        zygote_socket: A `kernel_zygote.KernelZygote`'s socket, or None.
+            With one, the command is `kernel_stub`'s: the same sandbox,
+            into which the zygote forks the kernel with Keras imported
+            (a cold kernel when the zygote cannot).
     """
     mounts = [("ro", path, path) for path in layout.read_only]
     mounts += [("tmpfs", path, path) for path in layout.hidden]
@@ -255,20 +259,28 @@ def wrap(kernel_command, layout, limits, cgroup_procs):
         mounts.append(("ro", layout.inputs_dir, layout.inputs_dir))
     mounts += [("rw", layout.workdir, layout.shown_as), ("rw", layout.records_dir, layout.records_dir),
                ("rw", layout.runtime_dir, layout.runtime_dir)]
-    # Figures show inline, as in JupyterLab, so the instructor sees a
-    # submission's plots in formgrader and the student in feedback.
-    environment = _environment(layout.python_path, SANDBOX_KERAS_HOME, KERNEL_MATPLOTLIB_BACKEND)
+    environment = kernel_environment(layout.python_path)
     environment[record_format.RECORDS_DIR_VARIABLE] = str(layout.records_dir)
     if layout.inputs_dir is not None:
         environment[record_format.INPUTS_DIR_VARIABLE] = str(layout.inputs_dir)
+    return _sandboxed_or_prepared(kernel_command, mounts, layout.shown_as, environment, SANDBOX_UID, SANDBOX_GID, limits,
+                                  cgroup_procs, zygote_socket)
+
+
+def kernel_environment(python_path):
+    """The environment of every sandboxed kernel, but for the folders of
+    its own records and inputs (a zygote's, too: `kernel_zygote`)."""
+    # Figures show inline, as in JupyterLab, so the instructor sees a
+    # submission's plots in formgrader and the student in feedback.
+    environment = _environment(python_path, SANDBOX_KERAS_HOME, KERNEL_MATPLOTLIB_BACKEND)
     # The real parent's pid means nothing in the sandbox's pid namespace,
     # where ipykernel would take it for a dead parent and exit; 1 turns
     # its parent polling off.
     environment["JPY_PARENT_PID"] = "1"
-    return _sandboxed(kernel_command, mounts, layout.shown_as, environment, SANDBOX_UID, SANDBOX_GID, limits, cgroup_procs)
+    return environment
 
 
-def wrap_judge(judge_command, scratch, source_dir, limits, cgroup_procs):
+def wrap_judge(judge_command, scratch, source_dir, limits, cgroup_procs, zygote_socket=None):
     """Returns the judge's command wrapped to run in a sandbox of its own.
 
     The judge runs as `JUDGE_UID`, never as root or the instructor, with
@@ -283,6 +295,7 @@ def wrap_judge(judge_command, scratch, source_dir, limits, cgroup_procs):
         source_dir: The assignment's source folder, holding `grading.py`.
         limits: The judge's `Limits`.
         cgroup_procs: `cgroup.procs` files the judge joins, or empty.
+        zygote_socket: A zygote's socket (see `wrap`), or None.
     """
     from course import data
 
@@ -294,8 +307,13 @@ def wrap_judge(judge_command, scratch, source_dir, limits, cgroup_procs):
         mounts.append(("ro", cache, f"{SANDBOX_KERAS_HOME}/{data_subdir()}"))
     mounts += [("ro", scratch / "records", scratch / "records"), ("rw", scratch / "inputs", scratch / "inputs"),
                ("rw", judge_dir(scratch), judge_dir(scratch))]
-    environment = _environment(package_parents(), SANDBOX_KERAS_HOME)
-    return _sandboxed(judge_command, mounts, judge_dir(scratch), environment, JUDGE_UID, JUDGE_GID, limits, cgroup_procs)
+    return _sandboxed_or_prepared(judge_command, mounts, judge_dir(scratch), judge_environment(), JUDGE_UID, JUDGE_GID,
+                                  limits, cgroup_procs, zygote_socket)
+
+
+def judge_environment():
+    """The environment of every sandboxed judge (a judges' zygote's, too)."""
+    return _environment(package_parents(), SANDBOX_KERAS_HOME)
 
 
 _IMPORT_PROBE = (
@@ -349,9 +367,26 @@ def data_subdir():
     return data.CACHE_SUBDIR
 
 
-def _sandboxed(command, mounts, chdir, environment, uid, gid, limits, cgroup_procs):
+def _sandboxed_or_prepared(command, mounts, chdir, environment, uid, gid, limits, cgroup_procs, zygote_socket):
+    """`_sandboxed`'s command, or with a zygote, `kernel_stub`'s: the same
+    sandbox around a placeholder, into which the zygote forks `command`."""
+    if zygote_socket is not None:
+        from autograder.sandbox import kernel_stub, kernel_zygote
+
+        request = kernel_zygote.kernel_request(command, environment, chdir, uid, gid, _rlimits(limits, cgroup_procs),
+                                               cgroup_procs)
+        if request is not None:
+            sandbox = _sandboxed([*kernel_stub.PLACEHOLDER, *command], mounts, chdir, environment, uid, gid, limits,
+                                 cgroup_procs, info_fd=kernel_stub.INFO_FD)
+            return kernel_stub.command(zygote_socket, request, sandbox)
+    return _sandboxed(command, mounts, chdir, environment, uid, gid, limits, cgroup_procs)
+
+
+def _sandboxed(command, mounts, chdir, environment, uid, gid, limits, cgroup_procs, info_fd=None):
     arguments = [bwrap_path(), "--die-with-parent", "--new-session", "--unshare-net", "--unshare-pid",
                  "--unshare-ipc", "--unshare-uts", "--unshare-cgroup-try", "--hostname", "grader"]
+    if info_fd is not None:
+        arguments += ["--info-fd", str(info_fd)]
     arguments += _system_mounts(limits, use_tmp_size=not cgroup_procs)
     created = set()
     for kind, host, target in mounts:
@@ -368,16 +403,7 @@ def _sandboxed(command, mounts, chdir, environment, uid, gid, limits, cgroup_pro
     else:
         arguments[1:1] = ["--unshare-user", "--uid", str(uid), "--gid", str(gid), "--disable-userns"]
     arguments += ["--", *command]
-    rlimits = [f"--fsize={limits.max_file_bytes}", "--core=0", "--nofile=4096"]
-    if limits.cpu_seconds is not None:
-        rlimits.append(f"--cpu={limits.cpu_seconds}")
-    if not cgroup_procs:
-        # RLIMIT_NPROC counts every process of the user, so a fork bomb in one
-        # kernel would also starve the kernels graded beside it; the cgroup
-        # caps each kernel on its own.
-        rlimits.append(f"--as={limits.memory_bytes}")
-        if limits.max_processes is not None:
-            rlimits.append(f"--nproc={limits.max_processes}")
+    rlimits = [f"--{name.removeprefix('RLIMIT_').lower()}={value}" for name, value in _rlimits(limits, cgroup_procs)]
     wrapped = ["prlimit", *rlimits, "--", *arguments]
     if cgroup_procs:
         # The shell moves itself into the cgroups, then becomes the sandbox,
@@ -385,6 +411,21 @@ def _sandboxed(command, mounts, chdir, environment, uid, gid, limits, cgroup_pro
         join = "; ".join(f'echo $$ > "${index + 1}"' for index in range(len(cgroup_procs)))
         wrapped = ["/bin/sh", "-c", f'{join} && shift {len(cgroup_procs)} && exec "$@"', "sandbox", *map(str, cgroup_procs), *wrapped]
     return wrapped
+
+
+def _rlimits(limits, cgroup_procs):
+    """`[(name in resource, value), ...]`: the sandbox's rlimits."""
+    rlimits = [("RLIMIT_FSIZE", limits.max_file_bytes), ("RLIMIT_CORE", 0), ("RLIMIT_NOFILE", 4096)]
+    if limits.cpu_seconds is not None:
+        rlimits.append(("RLIMIT_CPU", limits.cpu_seconds))
+    if not cgroup_procs:
+        # RLIMIT_NPROC counts every process of the user, so a fork bomb in one
+        # kernel would also starve the kernels graded beside it; the cgroup
+        # caps each kernel on its own.
+        rlimits.append(("RLIMIT_AS", limits.memory_bytes))
+        if limits.max_processes is not None:
+            rlimits.append(("RLIMIT_NPROC", limits.max_processes))
+    return rlimits
 
 
 def _system_mounts(limits, use_tmp_size):

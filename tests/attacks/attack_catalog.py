@@ -333,6 +333,43 @@ ATTACKS = [
                   "    print('connected')\n"
                   "except OSError as error:\n"
                   "    print('no network:', error)")),
+    Attack("asks_the_zygote_for_a_root_process", "looks for the prepared kernels' zygote socket (in /dev/shm, /tmp, /run) "
+           "and on it and every socket it inherited sends a request for a root process outside any sandbox that would "
+           "write into the course's source/",
+           late=("import glob, json, os, socket\n"
+                 "request = {'module': 'zipfile', 'arguments': ['-c', '{course}/source/{canary}.zip', '/etc/hostname'], "
+                 "'environment': {}, 'chdir': '/', 'uid': 0, 'gid': 0, 'rlimits': [], 'cgroup_procs': [], 'sandbox_pid': 1}\n"
+                 "found = glob.glob('/dev/shm/**/*.socket', recursive=True) + glob.glob('/tmp/**/*.socket', recursive=True) "
+                 "+ glob.glob('/run/**/*.socket', recursive=True)\n"
+                 "print('sockets found:', found)\n"
+                 "targets = []\n"
+                 "for path in found:\n"
+                 "    try:\n"
+                 "        connection = socket.socket(socket.AF_UNIX, socket.SOCK_SEQPACKET)\n"
+                 "        connection.connect(path)\n"
+                 "        targets.append(connection)\n"
+                 "    except OSError as error:\n"
+                 "        print('refused:', path, error)\n"
+                 "for descriptor in range(3, 256):\n"
+                 "    try:\n"
+                 "        targets.append(socket.socket(fileno=os.dup(descriptor)))\n"
+                 "    except OSError:\n"
+                 "        pass\n"
+                 "for target in targets:\n"
+                 "    try:\n"
+                 "        socket.send_fds(target, [json.dumps(request).encode()], [0, 1, 2])\n"
+                 "        print('sent on', target)\n"
+                 "    except OSError as error:\n"
+                 "        print('could not send:', error)")),
+    Attack("kills_its_sandbox_from_inside", "kills every other process it can see (the sandbox's placeholder and "
+           "init among them), then goes on", expected=NOT_ABOVE,
+           late=("import os, signal\n"
+                 "for name in os.listdir('/proc'):\n"
+                 "    if name.isdigit() and int(name) != os.getpid():\n"
+                 "        try:\n"
+                 "            os.kill(int(name), signal.SIGKILL)\n"
+                 "        except OSError as error:\n"
+                 "            print(name, error)")),
     Attack("sys_exit", "calls sys.exit()", late="import sys\nsys.exit(3)"),
     Attack("os_exit", "calls os._exit(0), ending the kernel", late="import os\nos._exit(0)"),
     Attack("os_exit_first", "calls os._exit(0) before any answer is defined", early="import os\nos._exit(0)", expected=NOT_ABOVE),
