@@ -69,6 +69,7 @@ class ApplyVerdicts(NbGraderPreprocessor):
             cell.source = HIDDEN_TESTS.sub(_hidden_tests_line(cell.metadata.nbgrader), cell.source)
         nb.metadata[record_format.NOTEBOOK_KEY] = {
             "sandboxed": info["sandboxed"],
+            "prepared_kernel": info.get("prepared_kernel", False),
             "stopped": info["stopped"],
             "seconds": {stage: round(seconds, 3) for stage, seconds in info.get("seconds", {}).items()},
         }

@@ -210,6 +210,7 @@ class SandboxedExecute(Execute):
             manager.ip = str(runtime / "kernel-ipc")
             procs = self._cgroup.procs_files if self._cgroup else ()
             zygote_socket = self._zygote_socket(self._zygote)
+            self.resources[RESOURCE_KEY]["prepared_kernel"] = zygote_socket is not None
             manager.wrap_command = lambda command: bubblewrap.wrap(command, self._layout, self.limits, procs, zygote_socket)
         return manager
 

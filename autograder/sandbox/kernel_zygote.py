@@ -156,10 +156,7 @@ def serve(socket_path):
 
     from autograder.sandbox import linux
 
-    # A /tmp of its own: Keras and matplotlib write their settings and caches there on import.
-    linux.unshare(linux.CLONE_NEWNS)
-    linux.mount(None, "/", None, linux.MS_REC | linux.MS_PRIVATE)
-    linux.mount("tmpfs", "/tmp", "tmpfs", 0, "mode=1777,size=64m")
+    _private_tmp()
     for module in PRELOADED_MODULES:
         importlib.import_module(module)
     listener = socket.socket(socket.AF_UNIX, socket.SOCK_SEQPACKET)
@@ -178,6 +175,29 @@ def serve(socket_path):
             else:
                 _accept(listener)
         _reap_children()
+
+
+def _private_tmp():
+    """Gives the zygote a /tmp of its own, where Keras and matplotlib write
+    their settings and caches on import (the host's /tmp is anyone's to
+    plant a `keras.json` in). The Python environment and the course's
+    packages, when they live under /tmp, are bound back at their places."""
+    from autograder.sandbox import linux
+
+    needed = sorted({os.path.realpath(path) for path in [sys.prefix, sys.base_prefix, *sys.path] if path}, key=len)
+    under_tmp = []
+    for path in needed:
+        if Path(path).is_relative_to("/tmp") and path != "/tmp" and not any(Path(path).is_relative_to(kept) for kept in under_tmp):
+            under_tmp.append(path)
+    linux.unshare(linux.CLONE_NEWNS)
+    linux.mount(None, "/", None, linux.MS_REC | linux.MS_PRIVATE)
+    host_tmp = os.open("/tmp", os.O_PATH | os.O_DIRECTORY)  # in this namespace: a bind's source must be
+    linux.mount("tmpfs", "/tmp", "tmpfs", 0, "mode=1777,size=64m")
+    for path in under_tmp:
+        if os.path.isdir(f"/proc/self/fd/{host_tmp}/{Path(path).relative_to('/tmp')}"):
+            os.makedirs(path, exist_ok=True)
+            linux.mount(f"/proc/self/fd/{host_tmp}/{Path(path).relative_to('/tmp')}", path, None, linux.MS_BIND | linux.MS_REC)
+    os.close(host_tmp)
 
 
 def _accept(listener):

@@ -9,6 +9,7 @@ import ctypes
 import os
 
 CLONE_NEWNS = 0x00020000
+MS_BIND = 0x1000
 MS_REC = 0x4000
 MS_PRIVATE = 1 << 18
 _PR_CAPBSET_DROP = 24

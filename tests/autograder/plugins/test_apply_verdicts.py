@@ -29,7 +29,7 @@ def _notebook(outputs=()):
 
 
 def _apply(notebook, verdict):
-    resources = {RESOURCE_KEY: {"sandboxed": True, "stopped": None, "seconds": {"cells": 12.34567},
+    resources = {RESOURCE_KEY: {"sandboxed": True, "prepared_kernel": True, "stopped": None, "seconds": {"cells": 12.34567},
                                 "verdicts": {verdict.grade_id: verdict}}}
     logger = logging.getLogger("test_apply_verdicts")
     return ApplyVerdicts(log=logger).preprocess(notebook, resources)
@@ -41,7 +41,8 @@ def test_a_passed_verdict_is_written_below_the_cell_and_the_hidden_tests_become_
     assert cell.outputs[-1].text == "Grader: passed\npassed output shape: (None, 10)\n"
     assert HIDDEN_CHECK not in cell.source
     assert "# Hidden tests of model_output_shape (2 points) ran outside your notebook" in cell.source
-    assert notebook.metadata[record_format.NOTEBOOK_KEY] == {"sandboxed": True, "stopped": None, "seconds": {"cells": 12.346}}
+    assert notebook.metadata[record_format.NOTEBOOK_KEY] == {"sandboxed": True, "prepared_kernel": True, "stopped": None,
+                                                             "seconds": {"cells": 12.346}}
     assert RESOURCE_KEY not in resources
 
 
