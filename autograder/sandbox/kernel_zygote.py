@@ -154,8 +154,6 @@ def serve(socket_path):
     until standard input closes."""
     import importlib
 
-    from autograder.sandbox import linux
-
     _private_tmp()
     for module in PRELOADED_MODULES:
         importlib.import_module(module)
@@ -203,7 +201,7 @@ def _private_tmp():
 def _accept(listener):
     connection, _ = listener.accept()
     try:
-        pid, uid, _ = socket_credentials(connection)
+        _, uid, _ = socket_credentials(connection)
         if uid != 0:
             send(connection, {"error": f"only root may ask for a kernel; the caller is user {uid}"})
             return
