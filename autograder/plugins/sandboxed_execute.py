@@ -63,8 +63,9 @@ class SandboxedExecute(Execute):
     - `judge_timeout`: seconds the judge may take for one notebook.
     - `memory_bytes`, `max_processes`, `max_file_bytes`: the kernel's
       caps; the defaults are `bubblewrap.Limits`'s.
-    - `prepared_kernels`: start sandboxed kernels from this grading
-      process's zygote, with Keras imported (`kernel_zygote`; root only).
+    - `prepared_kernels`: start sandboxed kernels and judges from this
+      grading process's zygotes, with Keras imported (`kernel_zygote`;
+      root only). Off by default.
 
     Raises:
         RuntimeError: if `sandbox_mode` is `"required"` and the sandbox
@@ -82,8 +83,9 @@ class SandboxedExecute(Execute):
     max_processes = Integer(bubblewrap.Limits.max_processes, help="Process and thread cap.").tag(config=True)
     max_file_bytes = Integer(bubblewrap.Limits.max_file_bytes, help="Largest file the kernel may write.").tag(config=True)
     judge_timeout = Integer(900, help="Seconds the judging process may take for one notebook.").tag(config=True)
-    prepared_kernels = Bool(True, help="Fork each sandboxed kernel from a process that has imported Keras "
-                                       "(autograder.sandbox.kernel_zygote) instead of starting it cold.").tag(config=True)
+    # Off by default until the whole test suite has run with it on (see README, "Prepared kernels").
+    prepared_kernels = Bool(False, help="Fork each sandboxed kernel and judge from a process that has imported Keras "
+                                        "(autograder.sandbox.kernel_zygote) instead of starting it cold.").tag(config=True)
     interrupt_on_timeout = Bool(False)
     # After the last cell the kernel is killed rather than asked to exit: its
     # records are written by then, its files die with the sandbox, and a

@@ -13,7 +13,6 @@ in and which test cells it must fail.
 import concurrent.futures
 import csv
 import dataclasses
-import os
 import threading
 import time
 from pathlib import Path
@@ -107,8 +106,8 @@ def test_every_example_ran_in_the_sandbox(graded, assignment):
     for path in graded(assignment).course.glob(f"autograded/*/{assignment}/*.ipynb"):
         graded_as = nbformat.read(path, as_version=4).metadata[record_format.NOTEBOOK_KEY]
         assert graded_as["sandboxed"] is True, path
-        # Root grades with prepared kernels (`kernel_zygote`); a zygote that cannot start falls back to cold ones.
-        assert graded_as["prepared_kernel"] is (os.geteuid() == 0), path
+        # Prepared kernels (`kernel_zygote`) are off by default (`SandboxedExecute.prepared_kernels`).
+        assert graded_as["prepared_kernel"] is False, path
 
 
 @pytest.mark.parametrize("assignment", ASSIGNMENTS)
