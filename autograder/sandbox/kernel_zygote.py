@@ -2,8 +2,9 @@
 already imported Keras, inside that student's own sandbox.
 
 A cold kernel spends about 5.5 s of every graded notebook importing
-TensorFlow, Keras and matplotlib. The zygote, one per grading process,
-imports them once. For each student, `kernel_stub` starts the sandbox as
+TensorFlow, Keras and matplotlib, and its judge as long. A zygote (a
+grading process keeps one for kernels and one for judges, each with its
+sandbox's environment) imports them once. For each student, `kernel_stub` starts the sandbox as
 before (`bubblewrap.wrap`: namespaces, mounts, cgroup, rlimits, user
 65534), with a placeholder inside it, and asks the zygote for the kernel.
 The zygote forks a child that joins the placeholder's namespaces (mount,
@@ -107,11 +108,20 @@ class KernelZygote:
             selector.register(self._process.stdout, selectors.EVENT_READ)
             self._ready = bool(selector.select(timeout)) and self._process.stdout.readline().strip() == READY_LINE
             selector.close()
-        return self._ready and self._process.poll() is None
+        return self._ready and self.alive()
+
+    @property
+    def pid(self):
+        """The zygote's process id."""
+        return self._process.pid
+
+    def alive(self):
+        """Whether the zygote process is still running."""
+        return self._process.poll() is None
 
     def stop(self):
         """Ends the zygote (its kernels live on until their sandboxes end) and removes its folder."""
-        if self._process.poll() is None:
+        if self.alive():
             self._process.kill()
         self._process.wait()
         for stream in (self._process.stdin, self._process.stdout):
@@ -130,7 +140,7 @@ def shared(environment):
         return None
     key = tuple(sorted(environment.items()))
     zygote = _ZYGOTES.get(key)
-    if zygote is None or zygote._process.poll() is not None:
+    if zygote is None or not zygote.alive():
         if zygote is not None:
             zygote.stop()
         if not _ZYGOTES:

@@ -7,6 +7,7 @@
 
 import ctypes
 import os
+from pathlib import Path
 
 CLONE_NEWNS = 0x00020000
 MS_BIND = 0x1000
@@ -56,7 +57,7 @@ def become_unprivileged(uid, gid):
     no capabilities of any kind (effective, permitted, inheritable, ambient,
     bounding) and `no_new_privs`, as `setpriv --reuid --regid --clear-groups
     --inh-caps=-all --bounding-set=-all --no-new-privs` does before an exec."""
-    last = int(open("/proc/sys/kernel/cap_last_cap").read())
+    last = int(Path("/proc/sys/kernel/cap_last_cap").read_text())
     for capability in range(last + 1):
         _checked(_libc.prctl(_PR_CAPBSET_DROP, capability, 0, 0, 0), "prctl(PR_CAPBSET_DROP)")
     _checked(_libc.prctl(_PR_CAP_AMBIENT, _PR_CAP_AMBIENT_CLEAR_ALL, 0, 0, 0), "prctl(PR_CAP_AMBIENT)")
